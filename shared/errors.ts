@@ -55,8 +55,9 @@ export const ERROR_CODES = {
   ARCHIVE_PATH_ESCAPE: archive('an archive entry escapes the destination', 'Remove entries with .. from the bundle.'),
   ARCHIVE_LINK_ESCAPE: archive('an archive link points outside the destination', 'Remove symlinks/hardlinks that leave the bundle.'),
   ARCHIVE_SPECIAL_ENTRY: archive('an archive holds a device, fifo or socket', 'Bundles may hold only files, directories and links.'),
-  ARCHIVE_TOO_LARGE: archive('the archive expands past the size limit', 'Shrink the bundle or raise limits.archive_max_bytes in the agent config.'),
-  ARCHIVE_TOO_MANY_ENTRIES: archive('the archive has too many entries', 'Shrink the bundle or raise limits.archive_max_entries in the agent config.'),
+  ARCHIVE_TOO_LARGE: archive('the archive expands past the size limit', 'Shrink the bundle or raise archive_max_bytes in the agent config.'),
+  ARCHIVE_TOO_MANY_ENTRIES: archive('the archive has too many entries', 'Shrink the bundle or raise archive_max_entries in the agent config.'),
+  ARCHIVE_WRITE_FAILED: archive('the revision could not be written to disk', 'Check free space (df -h) and permissions of the deployment root.'),
   PRUNE_FAILED: archive('old revisions could not be removed', 'Check permissions and free space under the deployment root.'),
   // --- Install (agent/revision/installer) ---------------------------------------------
   INSTALL_SOURCE_MISSING: install('a files source is not in the revision', 'Fix the source path in the files section.'),
