@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// edge-agent composition root: parses the command line, builds loggers, wires deps.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { createLogger, type Logger } from '../shared/log.js';
+import { runLocalDeploy } from './cli/deploy-command.js';
+import { parseEventList } from './cli/local-deploy-options.js';
+import { AGENT_VERSION } from './version.js';
+
+function fileLogger(logDir: string, verbose: boolean): Logger {
+  try {
+    mkdirSync(logDir, { recursive: true });
+    const dest = pino.destination({ dest: join(logDir, 'edge-agent-local.log'), sync: true, mkdir: true });
+    return createLogger({ name: 'edge-agent', level: verbose ? 'debug' : 'info', destination: dest });
+  } catch {
+    // no writable log dir: keep warnings on stderr rather than failing the deployment
+    return createLogger({ name: 'edge-agent', level: 'warn', destination: pino.destination(2) });
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('edge-agent').description('CodeDeploy-compatible deployment agent for edge devices').version(AGENT_VERSION, '-v, --version');
+  program
+    .command('deploy')
+    .description('run a deployment of a local revision on this machine (the codedeploy-local equivalent)')
+    .addOption(new Option('-l, --bundle-location <path>', 'bundle file or directory').default(process.cwd(), 'current directory'))
+    .addOption(new Option('-t, --type <type>', 'tar | tgz | zip | directory').default('directory'))
+    .addOption(new Option('-b, --file-exists-behavior <behavior>', 'DISALLOW | OVERWRITE | RETAIN (the AppSpec value wins)').default('DISALLOW'))
+    .addOption(new Option('-g, --deployment-group <id>', 'deployment group id (the folder under the root dir)').default('default-local-deployment-group'))
+    .addOption(new Option('-d, --deployment-group-name <name>', 'DEPLOYMENT_GROUP_NAME for hooks').default('LocalFleet'))
+    .option('-a, --application-name <name>', 'APPLICATION_NAME for hooks (default: the bundle location)')
+    .option('-e, --events <list>', 'comma-separated events to run, in order (custom events allowed)')
+    .option('-A, --appspec-filename <name>', 'AppSpec file name (default appspec.yml, then appspec.yaml)')
+    .option('-c, --agent-configuration-file <path>', 'agent config file (default /etc/edge-agent/agent.yml when present)')
+    .option('--root-dir <dir>', 'deployment root directory (overrides the config)')
+    .option('--verbose', 'debug-level agent log')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const str = (k: string): string | undefined => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+      const controller = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+      const events = str('events');
+      const code = await runLocalDeploy(
+        {
+          bundleLocation: str('bundleLocation') ?? process.cwd(),
+          type: str('type') ?? 'directory',
+          fileExistsBehavior: str('fileExistsBehavior') ?? 'DISALLOW',
+          deploymentGroup: str('deploymentGroup') ?? 'default-local-deployment-group',
+          deploymentGroupName: str('deploymentGroupName') ?? 'LocalFleet',
+          ...(str('applicationName') ? { applicationName: str('applicationName') as string } : {}),
+          ...(events ? { events: parseEventList(events) } : {}),
+          ...(str('appspecFilename') ? { appspecFilename: str('appspecFilename') as string } : {}),
+          ...(str('agentConfigurationFile') ? { agentConfigurationFile: str('agentConfigurationFile') as string } : {}),
+          ...(str('rootDir') ? { rootDir: str('rootDir') as string } : {}),
+        },
+        {
+          out: (line) => process.stdout.write(`${line}\n`),
+          makeLogger: (config, logDir) => fileLogger(logDir, opts['verbose'] === true || config.verbose),
+          env: process.env,
+          signal: controller.signal,
+        },
+      );
+      process.exitCode = code;
+    });
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
