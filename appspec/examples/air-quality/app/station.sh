@@ -1,0 +1,19 @@
+#!/bin/sh
+# The station loop: sample the sensors, keep the latest reading in readings.json.
+# Sensor access is simulated when the hardware is absent (e.g. on a build machine), so the
+# example runs anywhere; on a Pi, replace read_dht11/read_sds011 with your drivers.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/station.conf"
+version=$(cat "$here/VERSION")
+
+read_dht11() { echo "21.5 48"; }      # temperature (C), relative humidity (%)
+read_sds011() { echo "7.1 12.4"; }    # PM2.5, PM10 (ug/m3)
+
+while :; do
+  set -- $(read_dht11) $(read_sds011)
+  tmp="$here/.readings.json.tmp"
+  printf '{"version":"%s","time":"%s","temperature":%s,"humidity":%s,"pm25":%s,"pm10":%s}\n' \
+    "$version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "$3" "$4" > "$tmp"
+  mv "$tmp" "$here/readings.json"
+  sleep "${SAMPLE_SECONDS:-2}"
+done
