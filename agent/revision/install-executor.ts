@@ -12,31 +12,27 @@ export interface InstallExecutorDeps {
   readonly preserveOwner: boolean;
 }
 
-/** Fsync the cleanup file every this many records (and at the end). See docs/engine.md. */
-const CLEANUP_SYNC_EVERY = 256;
-
 class CleanupRecorder {
   private readonly fd: number;
-  private pending = 0;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'w', 0o644);
   }
 
+  /**
+   * Written (not fsynced) before the path is created. An fsync here would force every copied
+   * file's data to disk too (ext4 commits them in the same journal transaction) and cost more
+   * than the copy; the ordering the crash guarantee needs comes from the filesystem instead:
+   * this append's size change commits no later than the later file creation (ext4 data=ordered).
+   */
   record(line: string): void {
     writeSync(this.fd, `${line}\n`);
-    if (++this.pending >= CLEANUP_SYNC_EVERY) this.sync();
-  }
-
-  sync(): void {
-    fsyncSync(this.fd);
-    this.pending = 0;
   }
 
   close(): void {
     try {
-      this.sync();
+      fsyncSync(this.fd);
     } finally {
       closeSync(this.fd);
     }
@@ -46,19 +42,20 @@ class CleanupRecorder {
 function copyPreserving(source: string, destination: string, preserveOwner: boolean): void {
   const st = lstatSync(source);
   const tmp = join(dirname(destination), `.${basename(destination)}.edge-agent-tmp`);
-  rmSync(tmp, { force: true });
   if (st.isSymbolicLink()) {
+    rmSync(tmp, { force: true });
     symlinkSync(readlinkSync(source), tmp);
   } else {
+    // copyFileSync replaces a stale tmp from an interrupted run and gives it the source's mode
     copyFileSync(source, tmp);
-    chmodSync(tmp, st.mode & 0o7777);
     utimesSync(tmp, st.atime, st.mtime);
-  }
-  if (preserveOwner) {
-    try {
-      if (!st.isSymbolicLink()) chownSync(tmp, st.uid, st.gid);
-    } catch {
-      // not permitted (e.g. rootless test): ownership stays with the agent user
+    // as root, keep the file's owner (like cp -a); files the agent extracted are already ours
+    if (preserveOwner && (st.uid !== process.getuid?.() || st.gid !== process.getgid?.())) {
+      try {
+        chownSync(tmp, st.uid, st.gid);
+      } catch {
+        // not permitted: ownership stays with the agent user
+      }
     }
   }
   // rename replaces a file (or a symlink) atomically, and works on a running executable

@@ -105,10 +105,11 @@ class PlanBuilder {
   }
 
   copyTree(sourceDir: string, destination: string): void {
-    for (const name of readdirSync(sourceDir).sort()) {
-      const src = join(sourceDir, name);
-      const dst = join(destination, name);
-      if (lstatSync(src).isDirectory()) {
+    const entries = readdirSync(sourceDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const src = join(sourceDir, entry.name);
+      const dst = join(destination, entry.name);
+      if (entry.isDirectory()) {
         if (!isDirectoryOnDisk(dst)) this.mkdir(dst, src);
         this.copyTree(src, dst);
       } else {
