@@ -209,6 +209,7 @@ export class CommandExecutor {
       env,
       log: scriptLog,
       killGraceMs: this.deps.killGraceMs,
+      logger: this.deps.log.child({ deploymentId: spec.deploymentId, lifecycleEvent: event, component: 'hook-runner' }),
       ...(this.deps.outputDrainMs !== undefined ? { outputDrainMs: this.deps.outputDrainMs } : {}),
       ...(signal ? { signal } : {}),
     });
