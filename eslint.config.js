@@ -25,7 +25,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**'], message: 'controller/ never imports agent/' }] }] },
   },
   {
-    files: ['appspec/**/*.ts', 'agent/deployment/transitions.ts'],
+    files: ['sandbox/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**', '**/controller/**'], message: 'the sandbox is a stand-in for AWS: it never imports our programs' }] }] },
+  },
+  {
+    files: ['appspec/**/*.ts', 'agent/deployment/transitions.ts', 'sandbox/codedeploy/target-selection.ts', 'sandbox/codedeploy/batch-planner.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'pure core: no I/O here; take it through deps' })) }],
       'no-restricted-globals': ['error', { name: 'process', message: 'pure core: no process globals' }],
