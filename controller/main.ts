@@ -16,6 +16,30 @@ program
     process.stdout.write(output);
     process.exitCode = code;
   });
+const sandbox = program.command('sandbox').description('the local AWS stand-in (no AWS account needed)');
+sandbox
+  .command('start')
+  .description('serve STS, S3, CodeDeploy and the CodeDeploy Commands API on loopback until interrupted')
+  .option('--dir <dir>', 'keep state, credentials and the CA here (default: a new temporary directory)')
+  .option('--port <port>', 'port to listen on (default: any free port)', (v) => Number(v))
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--config <file>', 'sandbox config (region, pipelineAccountId, tenants)')
+  .option('--pickup-timeout <seconds>', 'fail a lifecycle command no host picked up within this time (default 300)', (v) => Number(v))
+  .action(async (opts: { dir?: string; port?: number; host: string; config?: string; pickupTimeout?: number }) => {
+    const { sandboxStart } = await import('./commands/sandbox-start.js');
+    const running = await sandboxStart(
+      { ...opts, ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}) },
+      (line) => process.stdout.write(`${line}\n`),
+    );
+    const stop = (): void => {
+      running.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`ERROR: ${(e as Error).message}\n`);
   process.exitCode = 2;
