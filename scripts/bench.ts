@@ -2,6 +2,7 @@
 //  (a) DownloadBundle+Install of a generated ~200 MB / ~5,000-file tgz vs `tar -xzf` + `cp -a`
 //  (b) per-hook overhead: a no-op hook through the hook runner vs spawning `sh -c true`
 //  (c) RSS after 50 local deployments vs after the first (each in a child process)
+//  (d), (e) the sandbox: see bench-sandbox.ts. BENCH_ONLY=agent|sandbox runs a part.
 // Sizes can be scaled down for a quick look: BENCH_MB=20 BENCH_FILES=500 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { runHookScripts } from '../agent/hooks/hook-runner.js';
 import { ScriptLog } from '../agent/hooks/script-log.js';
 import { runProcess } from '../agent/revision/process-runner.js';
 import { silentLogger } from '../shared/log.js';
+import { benchSandbox, type Row } from './bench-sandbox.js';
 
 const MB = Number(process.env['BENCH_MB'] ?? 200);
 const FILES = Number(process.env['BENCH_FILES'] ?? 5000);
@@ -24,7 +26,7 @@ const FILES = Number(process.env['BENCH_FILES'] ?? 5000);
 // sides; on tmpfs the ratio measures what our code adds. BENCH_DIR=/path measures a real disk.
 const benchDir = process.env['BENCH_DIR'] ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const work = mkdtempSync(join(benchDir, 'edge-bench-'));
-const rows: [string, string, string, string, string][] = [];
+const rows: Row[] = [];
 
 function executor(root: string): CommandExecutor {
   return new CommandExecutor({
@@ -200,13 +202,17 @@ if (process.env['BENCH_RSS_CHILD']) {
   }
   process.exit(0);
 }
+const only = process.env['BENCH_ONLY']; // agent | sandbox
 try {
-  // The agent runs with a 1 MiB young generation (systemd unit); V8's default grows it to 16 MiB
-  // per semi-space under allocation, which shows as RSS growth that is not a leak.
-  benchRss('node --max-semi-space-size=1', ['--max-semi-space-size=1']);
-  benchRss('node defaults', []);
-  await benchHooks();
-  await benchInstall();
+  if (only !== 'sandbox') {
+    // The agent runs with a 1 MiB young generation (systemd unit); V8's default grows it to 16 MiB
+    // per semi-space under allocation, which shows as RSS growth that is not a leak.
+    benchRss('node --max-semi-space-size=1', ['--max-semi-space-size=1']);
+    benchRss('node defaults', []);
+    await benchHooks();
+    await benchInstall();
+  }
+  if (only !== 'agent') await benchSandbox(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
