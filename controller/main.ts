@@ -2,6 +2,7 @@
 // fleetctl composition root. Fleet registration and rollouts arrive with their issues; for now
 // fleetctl offers the one thing the shared AppSpec model already supports: validating a bundle.
 import { Command } from 'commander';
+import { describeError, isEdgeError } from '../shared/errors.js';
 import { validateBundleCommand } from './commands/validate.js';
 
 const program = new Command('fleetctl').description('fleet controller for edge-agent devices').version('0.1.0');
@@ -21,14 +22,20 @@ sandbox
   .command('start')
   .description('serve STS, S3, CodeDeploy and the CodeDeploy Commands API on loopback until interrupted')
   .option('--dir <dir>', 'keep state, credentials and the CA here (default: a new temporary directory)')
-  .option('--port <port>', 'port to listen on (default: any free port)', (v) => Number(v))
+  .option('--port-base <port>', 'port of the endpoint, shared by all services (default: any free port)', (v) => Number(v))
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--config <file>', 'sandbox config (region, pipelineAccountId, tenants)')
   .option('--pickup-timeout <seconds>', 'fail a lifecycle command no host picked up within this time (default 300)', (v) => Number(v))
-  .action(async (opts: { dir?: string; port?: number; host: string; config?: string; pickupTimeout?: number }) => {
+  .action(async (opts: { dir?: string; portBase?: number; host: string; config?: string; pickupTimeout?: number }) => {
     const { sandboxStart } = await import('./commands/sandbox-start.js');
     const running = await sandboxStart(
-      { ...opts, ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}) },
+      {
+        host: opts.host,
+        ...(opts.dir ? { dir: opts.dir } : {}),
+        ...(opts.config ? { config: opts.config } : {}),
+        ...(opts.portBase !== undefined ? { port: opts.portBase } : {}),
+        ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}),
+      },
       (line) => process.stdout.write(`${line}\n`),
     );
     const stop = (): void => {
@@ -41,6 +48,6 @@ sandbox
     process.once('SIGTERM', stop);
   });
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+  process.stderr.write(`ERROR: ${isEdgeError(e) ? describeError(e) : (e as Error).message}\n`);
   process.exitCode = 2;
 });

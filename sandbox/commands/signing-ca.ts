@@ -49,6 +49,9 @@ export async function createSigningCa(opts: SigningCaOptions = {}): Promise<Sign
     ? { ca: join(opts.dir, 'ca.pem'), caKey: join(opts.dir, 'ca-key.pem'), signerKey: join(opts.dir, 'signer-key.pem') }
     : undefined;
 
+  // Both key pairs are generated concurrently (libuv threads): start-up time is one keygen, not two.
+  const haveSignerKey = paths !== undefined && existsSync(paths.signerKey);
+  const newSignerKeys = haveSignerKey ? undefined : generateRsaKeyPair();
   let caCert: forge.pki.Certificate;
   let caKey: forge.pki.rsa.PrivateKey;
   if (paths && existsSync(paths.ca) && existsSync(paths.caKey)) {
@@ -65,11 +68,11 @@ export async function createSigningCa(opts: SigningCaOptions = {}): Promise<Sign
   }
 
   let signerKeys: forge.pki.rsa.KeyPair;
-  if (paths && existsSync(paths.signerKey)) {
+  if (!newSignerKeys && paths) {
     const privateKey = pki.privateKeyFromPem(readFileSync(paths.signerKey, 'utf8')) as forge.pki.rsa.PrivateKey;
     signerKeys = { privateKey, publicKey: pki.setRsaPublicKey(privateKey.n, privateKey.e) };
   } else {
-    signerKeys = await generateRsaKeyPair();
+    signerKeys = await (newSignerKeys as Promise<forge.pki.rsa.KeyPair>);
     if (paths) writeFileAtomic(paths.signerKey, lf(pki.privateKeyToPem(signerKeys.privateKey)), { mode: 0o600 });
   }
 

@@ -4,7 +4,9 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, PROJECT_ROOT } from '../../helpers/cli.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli, spawnCli, PROJECT_ROOT } from '../../helpers/cli.js';
 
 function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -12,8 +14,8 @@ function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
-async function startSandboxProcess(dir: string): Promise<{ stop: () => Promise<number | null>; out: () => string }> {
-  const child = spawnCli('fleetctl', ['sandbox', 'start', '--dir', dir]);
+async function startSandboxProcess(dir: string, extra: string[] = []): Promise<{ stop: () => Promise<number | null>; out: () => string }> {
+  const child = spawnCli('fleetctl', ['sandbox', 'start', '--dir', dir, ...extra]);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -67,4 +69,28 @@ t.test('start, use from the environment, stop, restart with the same state', asy
   t.equal(apps, 'kept');
   const body = await sdkFromEnv(env2, "import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; const r = await new S3Client({}).send(new GetObjectCommand({ Bucket: 'kept', Key: 'k' })); console.log(await r.Body.transformToString());");
   t.equal(body, 'v');
+});
+
+t.test('--port-base and a --config that names the tenant accounts and roles', async (t) => {
+  const dir = t.testdir({ 'sandbox.yaml': "region: eu-west-1\ntenants:\n  - accountId: '222222222222'\n    name: tenant-a\n    roles: [Deploy]\n" });
+  const free = createServer();
+  await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+  const port = (free.address() as AddressInfo).port;
+  await new Promise((r) => free.close(r));
+  const sb = await startSandboxProcess(join(dir, 'state'), ['--port-base', String(port), '--config', join(dir, 'sandbox.yaml')]);
+  t.teardown(() => sb.stop());
+  t.match(sb.out(), `sandbox listening on http://127.0.0.1:${port} (region eu-west-1)`);
+  const env = parseEnvFile(readFileSync(join(dir, 'state', 'sandbox.env'), 'utf8'));
+  const assume = (acct: string, role: string): string =>
+    `import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts'; try { const r = await new STSClient({}).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::${acct}:role/${role}', RoleSessionName: 'ci' })); console.log(r.AssumedRoleUser.Arn); } catch (e) { console.log(e.name); }`;
+  t.equal(await sdkFromEnv(env, assume('222222222222', 'Deploy')), 'arn:aws:sts::222222222222:assumed-role/Deploy/ci');
+  t.equal(await sdkFromEnv(env, assume('222222222222', 'Admin')), 'AccessDenied');
+  t.equal(await sdkFromEnv(env, assume('333333333333', 'Deploy')), 'AccessDenied');
+});
+
+t.test('a bad --config is refused with the key that is wrong', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'tenants:\n  - accountId: 12\n' });
+  const res = await runCli('fleetctl', ['sandbox', 'start', '--dir', join(dir, 's'), '--config', join(dir, 'bad.yaml')]);
+  t.equal(res.code, 2);
+  t.match(res.stderr, /tenants\[0\]\.accountId: expected 12 digits .*\[CONFIG_INVALID\] Fix the key named in the message/);
 });
