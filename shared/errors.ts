@@ -81,6 +81,16 @@ export const ERROR_CODES = {
   HOOK_SCRIPT_TIMED_OUT: { diagnostic: 3, retryable: false, summary: 'a hook script ran past its timeout', action: 'Make the script finish sooner or raise its timeout.' },
   HOOK_SCRIPT_FAILED: { diagnostic: 4, retryable: false, summary: 'a hook script failed', action: 'See scripts.log for its output.' },
   HOOK_OUTPUTS_LEFT_OPEN: { diagnostic: 6, retryable: false, summary: 'a hook script left stdout/stderr open', action: 'Redirect background processes: cmd >/dev/null 2>&1 </dev/null &' },
+  // --- Daemon: Commands protocol, revisions from S3, identity (agent/command, agent/config) ---
+  COMMANDS_UNAVAILABLE: { diagnostic: 5, retryable: true, summary: 'the CodeDeploy Commands service could not be reached', action: 'Check the network, proxy and the commands endpoint; the agent keeps retrying with back-off.' },
+  COMMANDS_THROTTLED: { diagnostic: 5, retryable: true, summary: 'the CodeDeploy Commands service throttled the agent', action: 'Nothing to do: the agent waits longer before polling again.' },
+  COMMANDS_REJECTED: { diagnostic: 5, retryable: false, summary: 'the CodeDeploy Commands service rejected a request', action: 'Check the instance registration and the on-premises identity (iam_user_arn / iam_session_arn).' },
+  HOST_IDENTITY_MISMATCH: { diagnostic: 5, retryable: false, summary: 'a command was addressed to another host', action: 'Check that each device has its own on-premises identity.' },
+  SPEC_SIGNATURE_INVALID: { diagnostic: 5, retryable: false, summary: 'the deployment specification signature did not verify', action: 'Check the signing CA configured for the agent (spec_ca_file); never deploy an unverified spec.' },
+  BUNDLE_DOWNLOAD_FAILED: { diagnostic: 5, retryable: true, summary: 'the revision could not be downloaded', action: 'Check network access to S3 (or s3_endpoint_override) and the instance role\'s s3:GetObject permission.' },
+  BUNDLE_ETAG_MISMATCH: { diagnostic: 5, retryable: false, summary: 'the downloaded revision is not the one the deployment names', action: 'The object changed after the deployment was created: create a new deployment.' },
+  CREDENTIALS_UNAVAILABLE: { diagnostic: 5, retryable: true, summary: 'the agent has no usable AWS credentials', action: 'Check the on-premises config and its credentials file.' },
+  CONFIG_INSECURE_PERMISSIONS: { diagnostic: 5, retryable: false, summary: 'a file holding secrets is readable by other users', action: 'chmod 600 the file (and chown it to the agent user).' },
   // --- CLI and configuration ----------------------------------------------------------
   CLI_USAGE: { diagnostic: 5, retryable: false, summary: 'invalid command-line arguments', action: 'See --help.' },
   CONFIG_NOT_FOUND: { diagnostic: 5, retryable: false, summary: 'the configuration file is missing', action: 'Create it or point -c/--config at an existing file.' },
