@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // edge-agent composition root: parses the command line, builds loggers, wires deps.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { describeError, isEdgeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { runLocalDeploy } from './cli/deploy-command.js';
+import { DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from './config/agent-config.js';
 import { parseEventList } from './cli/local-deploy-options.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -63,12 +65,29 @@ export function buildProgram(): Command {
       );
       process.exitCode = code;
     });
+  program
+    .command('status')
+    .description('what the agent is doing or last did, read from its state on disk')
+    .option('-c, --config <path>', 'agent config file (for root_dir)')
+    .option('--root-dir <dir>', 'deployment root directory (overrides the config)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { config?: string; rootDir?: string; json?: boolean }) => {
+      const { agentStatus, renderStatus } = await import('./cli/status-command.js');
+      const rootDir = opts.rootDir ?? agentConfigOrDefault(opts.config).rootDir;
+      const status = agentStatus(rootDir);
+      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
+    });
   return program;
+}
+
+function agentConfigOrDefault(path: string | undefined): AgentConfig {
+  const file = path ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+  return file ? loadAgentConfig(file).config : DEFAULT_AGENT_CONFIG;
 }
 
 buildProgram()
   .parseAsync(process.argv)
   .catch((e: unknown) => {
-    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    process.stderr.write(`ERROR: ${isEdgeError(e) ? describeError(e) : (e as Error).message}\n`);
     process.exitCode = 1;
   });

@@ -66,7 +66,8 @@ export async function runLocalDeploy(input: DeployCommandInput, io: DeployIo): P
       hookMappingKeys,
     });
     await executor.recoverInterrupted((cmd, diagnostics) => {
-      const [groupId, deploymentId, command] = cmd.hostCommandIdentifier.split('/');
+      // local deploys track `local:<group>/<deployment>/<event>`; the daemon tracks service ids
+      const [groupId, deploymentId, command] = cmd.hostCommandIdentifier.replace(/^local:/, '').split('/');
       io.out(`Recovered an interrupted deployment: ${cmd.deploymentId} was stopped during ${command ?? 'a command'}; it is reported failed: ${diagnostics}`);
       if (groupId && deploymentId) {
         const scriptsLog = layout.scriptsLog(groupId, deploymentId);
@@ -78,7 +79,7 @@ export async function runLocalDeploy(input: DeployCommandInput, io: DeployIo): P
     for (const event of events) {
       if (io.signal?.aborted) throw new EdgeError('HOOK_SCRIPT_FAILED', 'The deployment was stopped before it finished.');
       const result = await executor.execute(event, spec, {
-        hostCommandIdentifier: `${spec.deploymentGroupId}/${spec.deploymentId}/${event}`,
+        hostCommandIdentifier: `local:${spec.deploymentGroupId}/${spec.deploymentId}/${event}`,
         ...(io.signal ? { signal: io.signal } : {}),
         report: () => undefined,
       });

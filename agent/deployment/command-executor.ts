@@ -168,6 +168,11 @@ export class CommandExecutor {
     return interrupted;
   }
 
+  /** Drop the tracking files without reporting (the service no longer knows the command). */
+  clearInterrupted(): void {
+    this.tracker.clearInterrupted();
+  }
+
   private async run(commandName: string, spec: DeploymentSpec, signal?: AbortSignal): Promise<boolean> {
     const { deps } = this;
     if (commandName === 'DownloadBundle') {

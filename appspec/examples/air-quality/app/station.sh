@@ -6,14 +6,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/station.conf"
 version=$(cat "$here/VERSION")
 
+# AIR_QUALITY_SIMULATE_FAULT=sds011 simulates a particle sensor that does not answer (the fleet
+# demo uses it to show a failed ValidateService on one device).
 read_dht11() { echo "21.5 48"; }      # temperature (C), relative humidity (%)
-read_sds011() { echo "7.1 12.4"; }    # PM2.5, PM10 (ug/m3)
+read_sds011() {                       # PM2.5, PM10 (ug/m3)
+  [ "${AIR_QUALITY_SIMULATE_FAULT:-}" = sds011 ] && return 1
+  echo "7.1 12.4"
+}
 
 while :; do
-  set -- $(read_dht11) $(read_sds011)
-  tmp="$here/.readings.json.tmp"
-  printf '{"version":"%s","time":"%s","temperature":%s,"humidity":%s,"pm25":%s,"pm10":%s}\n' \
-    "$version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "$3" "$4" > "$tmp"
-  mv "$tmp" "$here/readings.json"
+  if pm=$(read_sds011); then
+    # shellcheck disable=SC2046,SC2086
+    set -- $(read_dht11) $pm
+    tmp="$here/.readings.json.tmp"
+    printf '{"version":"%s","time":"%s","temperature":%s,"humidity":%s,"pm25":%s,"pm10":%s}\n' \
+      "$version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "$3" "$4" > "$tmp"
+    mv "$tmp" "$here/readings.json"
+  fi
   sleep "${SAMPLE_SECONDS:-2}"
 done

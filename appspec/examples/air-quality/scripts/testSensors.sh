@@ -12,5 +12,5 @@ while [ $i -lt 50 ]; do
   i=$((i + 1))
   sleep 0.2
 done
-echo "no sensor reading after 10 s" >&2
+echo "no sensor reading after 10 s: is the SDS011 connected to $(grep SDS011_TTY "$DEST/station.conf" | cut -d= -f2)?" >&2
 exit 1

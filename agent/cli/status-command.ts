@@ -1,0 +1,69 @@
+// edge-agent status: what the agent is doing or last did, from its state on disk (works while the
+// daemon runs, and after it stopped).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readAgentState, type AgentStateSnapshot } from '../command/agent-state.js';
+import { deploymentLayout } from '../deployment/layout.js';
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export interface AgentStatus {
+  readonly schemaVersion: number;
+  readonly rootDir: string;
+  readonly running: boolean;
+  readonly agent?: AgentStateSnapshot;
+  /** Deployment groups on this device and their last successful deployment folder. */
+  readonly groups: readonly { groupId: string; lastSuccessful?: string; mostRecent?: string }[];
+  /** A command the agent was in when it died (reported code 7 at the next start). */
+  readonly interrupted: readonly string[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function agentStatus(rootDir: string): AgentStatus {
+  const layout = deploymentLayout(rootDir);
+  const agent = readAgentState(layout.rootDir);
+  const groups = existsSync(layout.instructionsDir)
+    ? [...new Set(readdirSync(layout.instructionsDir).map((f) => f.replace(/(-cleanup|-install\.json|_last_successful_install|_most_recent_install)$/, '')))]
+        .filter((g) => !g.startsWith('.'))
+        .sort()
+        .map((groupId) => {
+          const lastSuccessful = read(layout.lastSuccessfulFile(groupId));
+          const mostRecent = read(layout.mostRecentFile(groupId));
+          return { groupId, ...(lastSuccessful ? { lastSuccessful } : {}), ...(mostRecent ? { mostRecent } : {}) };
+        })
+    : [];
+  const interrupted = existsSync(layout.ongoingDir) ? readdirSync(layout.ongoingDir).filter((f) => !f.startsWith('.')) : [];
+  const running = agent !== undefined && agent.stoppedAt === undefined && alive(agent.pid);
+  return { schemaVersion: STATUS_SCHEMA_VERSION, rootDir: layout.rootDir, running, ...(agent ? { agent } : {}), groups, interrupted };
+}
+
+export function renderStatus(s: AgentStatus): string {
+  const lines = [`deployment root: ${s.rootDir}`];
+  if (!s.agent) lines.push('agent: has not run on this root');
+  else {
+    const a = s.agent;
+    lines.push(`agent: ${s.running ? `running (pid ${a.pid})` : 'not running'}, version ${a.agentVersion}, started ${a.startedAt}${a.stoppedAt ? `, stopped ${a.stoppedAt}` : ''}`);
+    lines.push(`identity: ${a.hostIdentifier}`);
+    lines.push(`last poll: ${a.lastPollAt ?? 'never'}${a.lastPollError ? ` (error: ${a.lastPollError})` : ''}`);
+    if (a.current && s.running) lines.push(`now: ${a.current.commandName} of ${a.current.deploymentId} since ${a.current.at}`);
+    if (a.last) lines.push(`last command: ${a.last.commandName} of ${a.last.deploymentId}: ${a.last.status ?? '?'} at ${a.last.at}${a.last.message ? ` (${a.last.message})` : ''}`);
+  }
+  for (const g of s.groups) lines.push(`group ${g.groupId}: last successful ${g.lastSuccessful ?? 'none'}`);
+  for (const d of s.interrupted) lines.push(`interrupted: ${d} (reported failed at the next start)`);
+  return `${lines.join('\n')}\n`;
+}

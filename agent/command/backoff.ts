@@ -1,0 +1,23 @@
+// Poll-loop back-off, as the official agent does it (reference §1.7): after n consecutive errors
+// (n capped at 10) wait floor(1.2675^n * 90 / 1.2675^10) seconds: 10, 13, 17, … 90 s. Throttling
+// waits `throttleMs` (official 60 s). A successful poll resets n. Pure.
+
+export interface BackoffPolicy {
+  /** Longest error back-off (official 90 s). */
+  readonly maxMs: number;
+  /** Wait after a throttling error (official wait_after_throttle_error, 60 s). */
+  readonly throttleMs: number;
+}
+
+export const OFFICIAL_BACKOFF: BackoffPolicy = { maxMs: 90_000, throttleMs: 60_000 };
+
+export function errorBackoffMs(consecutiveErrors: number, policy: BackoffPolicy = OFFICIAL_BACKOFF): number {
+  if (consecutiveErrors <= 0) return 0;
+  const n = Math.min(consecutiveErrors, 10);
+  return Math.floor((Math.pow(1.2675, n) * (policy.maxMs / 1000)) / Math.pow(1.2675, 10)) * 1000;
+}
+
+/** The wait before the next poll after an error: throttling has its own, longer pause. */
+export function backoffAfter(consecutiveErrors: number, throttled: boolean, policy: BackoffPolicy = OFFICIAL_BACKOFF): number {
+  return Math.max(errorBackoffMs(consecutiveErrors, policy), throttled ? policy.throttleMs : 0);
+}

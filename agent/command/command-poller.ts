@@ -1,0 +1,162 @@
+// The daemon's poll loop (reference §1.5): PollHostCommand → check the host identity (exact match)
+// → GetDeploymentSpecification (signature verified) → PutHostCommandAcknowledgement {IsCommandNoop}
+// → act on the returned status → run the command through the CommandExecutor → exactly one
+// PutHostCommandComplete. Commands run one at a time; a command re-delivered after it finished is
+// answered with its recorded completion instead of running again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EdgeError, isEdgeError, toEdgeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { CommandExecutor, CommandResult } from '../deployment/command-executor.js';
+import type { DeploymentSpec } from '../deployment/deployment-spec.js';
+import { renderCompletionDiagnostics } from '../hooks/diagnostics.js';
+import type { AgentStateFile } from './agent-state.js';
+import { backoffAfter, type BackoffPolicy, OFFICIAL_BACKOFF } from './backoff.js';
+import type { CommandService, DeploymentSpecificationResult, HostCommand } from './command-service.js';
+
+export interface CommandPollerDeps {
+  readonly commands: CommandService;
+  readonly executor: CommandExecutor;
+  readonly hostIdentifier: string;
+  /** Verifies the envelope and parses the spec (openDeploymentSpec with the agent's CA/pinning). */
+  readonly openSpec: (result: DeploymentSpecificationResult) => DeploymentSpec;
+  readonly log: Logger;
+  readonly state?: AgentStateFile;
+  /** Sleep after every poll (official wait_between_runs). */
+  readonly waitBetweenPollsMs: number;
+  readonly backoff?: BackoffPolicy;
+  /** PostHostCommandUpdate while a command runs (0 = never). */
+  readonly heartbeatMs?: number;
+  /** Attempts at PutHostCommandComplete before giving up (the tracking file then reports code 7). */
+  readonly completeAttempts?: number;
+}
+
+const COMPLETED_MEMORY = 256;
+
+export class CommandPoller {
+  private errors = 0;
+  /** hostCommandIdentifier → the diagnostics it was completed with (re-deliveries). */
+  private readonly completed = new Map<string, { status: 'Succeeded' | 'Failed'; diagnostics: string }>();
+
+  constructor(private readonly deps: CommandPollerDeps) {}
+
+  /**
+   * Poll until `stopPolling` aborts. A running command keeps `commandSignal` (aborted later, when
+   * the graceful-stop bound passes) so it can finish and report.
+   */
+  async run(stopPolling: AbortSignal, commandSignal: AbortSignal): Promise<void> {
+    await this.recover(stopPolling);
+    while (!stopPolling.aborted) {
+      let wait = this.deps.waitBetweenPollsMs;
+      try {
+        const cmd = await this.deps.commands.poll(this.deps.hostIdentifier, stopPolling);
+        this.deps.state?.polled();
+        this.errors = 0;
+        if (cmd) await this.handle(cmd, commandSignal);
+      } catch (e) {
+        if (stopPolling.aborted) break;
+        const err = toEdgeError(e);
+        this.errors = Math.min(this.errors + 1, 10);
+        wait += backoffAfter(this.errors, err.code === 'COMMANDS_THROTTLED', this.deps.backoff ?? OFFICIAL_BACKOFF);
+        this.deps.state?.polled(err.message);
+        this.deps.log.warn({ err: { code: err.code, message: err.message }, errors: this.errors, waitMs: wait }, 'poll failed; backing off');
+      }
+      await sleep(wait, undefined, { signal: stopPolling }).catch(() => undefined);
+    }
+  }
+
+  /** At start: the command the agent died in is reported Failed (code 7) exactly once. */
+  private async recover(signal: AbortSignal): Promise<void> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.deps.executor.recoverInterrupted(async (cmd, diagnostics) => {
+          if (cmd.hostCommandIdentifier.startsWith('local:')) return; // an interrupted `edge-agent deploy`
+          await this.deps.commands.complete(cmd.hostCommandIdentifier, 'Failed', diagnostics, signal);
+        });
+        return;
+      } catch (e) {
+        const err = toEdgeError(e);
+        if (!err.retryable) {
+          // e.g. the service no longer knows the command: nothing left to report
+          this.deps.log.warn({ err: { code: err.code, message: err.message } }, 'could not report the interrupted command; dropping it');
+          this.deps.executor.clearInterrupted();
+          return;
+        }
+        const wait = backoffAfter(attempt, err.code === 'COMMANDS_THROTTLED', this.deps.backoff ?? OFFICIAL_BACKOFF);
+        await sleep(wait, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async handle(cmd: HostCommand, signal: AbortSignal): Promise<void> {
+    const log = this.deps.log.child({ hostCommandIdentifier: cmd.hostCommandIdentifier, commandName: cmd.commandName });
+    if (cmd.hostIdentifier !== this.deps.hostIdentifier) {
+      // exact match (the official agent's substring check accepts other hosts' commands)
+      throw new EdgeError('HOST_IDENTITY_MISMATCH', `Host Identifier mismatch: ${this.deps.hostIdentifier} != ${cmd.hostIdentifier}`);
+    }
+    if (!cmd.commandName) throw new EdgeError('COMMANDS_REJECTED', 'Command Name missing');
+    const previous = this.completed.get(cmd.hostCommandIdentifier);
+    if (previous) {
+      log.warn('command re-delivered after it completed: sending the same result again');
+      await this.complete(cmd.hostCommandIdentifier, previous.status, previous.diagnostics, signal);
+      return;
+    }
+    let spec: DeploymentSpec;
+    try {
+      spec = this.deps.openSpec(await this.deps.commands.getDeploymentSpecification(cmd.deploymentExecutionId, this.deps.hostIdentifier, signal));
+    } catch (e) {
+      if (isEdgeError(e) && e.retryable) throw e; // service trouble: back off, the command will come again
+      const error = toEdgeError(e);
+      log.error({ err: { code: error.code, message: error.message } }, 'deployment specification refused');
+      await this.complete(cmd.hostCommandIdentifier, 'Failed', renderCompletionDiagnostics({ ok: false, error }), signal);
+      return;
+    }
+    const isNoop = this.deps.executor.isNoop(cmd.commandName, spec);
+    const status = await this.deps.commands.acknowledge(cmd.hostCommandIdentifier, isNoop, signal);
+    log.info({ status, isNoop, deploymentId: spec.deploymentId }, 'command acknowledged');
+    if (status === 'Succeeded') return;
+    if (status === 'Failed') {
+      if (isNoop) await this.complete(cmd.hostCommandIdentifier, 'Succeeded', renderCompletionDiagnostics({ ok: true, noop: true }), signal);
+      return;
+    }
+    this.deps.state?.started({ deploymentId: spec.deploymentId, commandName: cmd.commandName, hostCommandIdentifier: cmd.hostCommandIdentifier });
+    const heartbeat = this.startHeartbeat(cmd.hostCommandIdentifier, log);
+    let result: CommandResult | undefined;
+    try {
+      result = await this.deps.executor.execute(cmd.commandName, spec, {
+        hostCommandIdentifier: cmd.hostCommandIdentifier,
+        signal,
+        report: (r) => this.complete(cmd.hostCommandIdentifier, r.status, r.diagnostics, signal),
+      });
+    } finally {
+      clearInterval(heartbeat);
+      this.deps.state?.finished(result?.status ?? 'Failed', result?.error?.message);
+    }
+  }
+
+  private startHeartbeat(id: string, log: Logger): NodeJS.Timeout | undefined {
+    const every = this.deps.heartbeatMs ?? 0;
+    if (every <= 0) return undefined;
+    const timer = setInterval(() => {
+      this.deps.commands.update(id).catch((e: unknown) => log.debug({ err: { message: (e as Error).message } }, 'heartbeat failed'));
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  /** PutHostCommandComplete, retried on retryable errors; remembered for re-deliveries. */
+  private async complete(id: string, status: 'Succeeded' | 'Failed', diagnostics: string, signal: AbortSignal): Promise<void> {
+    const attempts = this.deps.completeAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.commands.complete(id, status, diagnostics, signal);
+        this.completed.set(id, { status, diagnostics });
+        if (this.completed.size > COMPLETED_MEMORY) this.completed.delete(this.completed.keys().next().value as string);
+        return;
+      } catch (e) {
+        const err = toEdgeError(e);
+        if (!err.retryable || attempt >= attempts) throw err;
+        await sleep(backoffAfter(attempt, err.code === 'COMMANDS_THROTTLED', this.deps.backoff ?? OFFICIAL_BACKOFF), undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+}
