@@ -66,6 +66,19 @@ export function buildProgram(): Command {
       process.exitCode = code;
     });
   program
+    .command('check-config')
+    .description('validate the agent and on-premises configuration and print the effective values (secrets redacted)')
+    .option('-c, --config <path>', 'agent config file (default /etc/edge-agent/agent.yml when present)')
+    .option('--on-premises-config <path>', 'on-premises identity file (default: from the agent config)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { config?: string; onPremisesConfig?: string; json?: boolean }) => {
+      const { runCheckConfig } = await import('./cli/check-config.js');
+      process.exitCode = await runCheckConfig(
+        { ...(opts.config ? { config: opts.config } : {}), ...(opts.onPremisesConfig ? { onPremisesConfig: opts.onPremisesConfig } : {}), json: opts.json === true },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+    });
+  program
     .command('status')
     .description('what the agent is doing or last did, read from its state on disk')
     .option('-c, --config <path>', 'agent config file (for root_dir)')

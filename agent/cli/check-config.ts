@@ -1,0 +1,177 @@
+// `edge-agent check-config`: validates the agent config, the on-premises identity, the secret
+// files' permissions and the credentials file, then prints the effective configuration with
+// secrets redacted (access key id: last 4 characters; secret key and session token: never).
+// Exit code 0 when the daemon could start with it, 2 when not.
+import { existsSync, readFileSync } from 'node:fs';
+import { EdgeError, toEdgeError } from '../../shared/errors.js';
+import {
+  AGENT_CONFIG_KEYS,
+  checkFipsRegion,
+  DEFAULT_AGENT_CONFIG,
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_ON_PREMISES_CONFIG_PATHS,
+  loadAgentConfig,
+  type AgentConfig,
+} from '../config/agent-config.js';
+import { credentialProviderFor, redactAccessKeyId } from '../config/credentials.js';
+import { loadOnPremisesConfig, type OnPremisesConfig } from '../config/onprem-config.js';
+import { checkSecretFile, currentUid, secretFilesOf } from '../config/secret-files.js';
+
+export interface CheckConfigOptions {
+  /** Agent config file; default /etc/edge-agent/agent.yml when it exists, else the built-in defaults. */
+  readonly config?: string;
+  /** On-premises file; default on_premises_config_file, else the first existing default path. */
+  readonly onPremisesConfig?: string;
+  readonly json?: boolean;
+}
+
+/** Where defaults come from; tests replace them. */
+export interface CheckConfigEnv {
+  readonly defaultConfigPath: string;
+  readonly defaultOnPremisesPaths: readonly string[];
+  readonly exists: (path: string) => boolean;
+  readonly agentUid: number;
+}
+
+const defaultEnv = (): CheckConfigEnv => ({
+  defaultConfigPath: DEFAULT_CONFIG_PATH,
+  defaultOnPremisesPaths: DEFAULT_ON_PREMISES_CONFIG_PATHS,
+  exists: existsSync,
+  agentUid: currentUid(),
+});
+
+interface Report {
+  ok: boolean;
+  agentConfigFile: string | null;
+  agentConfig: Record<string, string | number | boolean | null>;
+  onPremisesConfigFile: string | null;
+  identity: Record<string, string | boolean | null> | null;
+  warnings: string[];
+  errors: { code: string; message: string; action: string }[];
+}
+
+function agentConfigView(config: AgentConfig): Report['agentConfig'] {
+  const view: Report['agentConfig'] = {};
+  for (const [key, { field }] of Object.entries(AGENT_CONFIG_KEYS)) view[key] = config[field] ?? null;
+  return view;
+}
+
+async function identityView(onprem: OnPremisesConfig, agentUid: number, fail: (e: unknown) => void): Promise<NonNullable<Report['identity']>> {
+  const view: NonNullable<Report['identity']> = { mode: onprem.mode, region: onprem.region, host_identifier: onprem.hostIdentifier };
+  if (onprem.mode === 'iam-user') {
+    view['aws_access_key_id'] = redactAccessKeyId(onprem.credentials.accessKeyId);
+    view['aws_secret_access_key'] = 'REDACTED';
+    return view;
+  }
+  view['aws_credentials_file'] = onprem.credentialsFile;
+  try {
+    // one real read, with the same checks the daemon makes
+    const identity = await credentialProviderFor(onprem, { agentUid })();
+    view['aws_access_key_id'] = redactAccessKeyId(identity.accessKeyId);
+    view['aws_secret_access_key'] = 'REDACTED';
+    view['aws_session_token'] = identity.sessionToken ? 'REDACTED' : null;
+  } catch (e) {
+    fail(e);
+  }
+  return view;
+}
+
+function checkSpecCa(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new EdgeError('CONFIG_NOT_FOUND', `config key spec_ca_file: ${path} does not exist or is not readable`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new EdgeError('CONFIG_INVALID', `config key spec_ca_file: ${path} holds no PEM certificate`);
+}
+
+async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promise<Report> {
+  const report: Report = { ok: true, agentConfigFile: null, agentConfig: {}, onPremisesConfigFile: null, identity: null, warnings: [], errors: [] };
+  const fail = (e: unknown): void => {
+    const err: EdgeError = toEdgeError(e);
+    report.errors.push({ code: err.code, message: err.message, action: err.action });
+  };
+  let config = DEFAULT_AGENT_CONFIG;
+  let configLoaded = true;
+  const configPath = opts.config ?? (env.exists(env.defaultConfigPath) ? env.defaultConfigPath : undefined);
+  if (configPath !== undefined) {
+    report.agentConfigFile = configPath;
+    try {
+      const loaded = loadAgentConfig(configPath);
+      config = loaded.config;
+      report.warnings.push(...loaded.warnings);
+    } catch (e) {
+      configLoaded = false;
+      fail(e);
+    }
+  } else {
+    report.warnings.push(`no agent config file (${env.defaultConfigPath} does not exist): the built-in defaults are used`);
+  }
+  // an agent config that did not load has no effective values to show (the rest is still checked with the defaults)
+  if (configLoaded) report.agentConfig = agentConfigView(config);
+  if (config.specCaFile !== undefined) {
+    try {
+      checkSpecCa(config.specCaFile);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  const onpremPath = opts.onPremisesConfig ?? config.onPremisesConfigFile ?? env.defaultOnPremisesPaths.find((p) => env.exists(p));
+  if (onpremPath === undefined) {
+    fail(new EdgeError('CONFIG_NOT_FOUND', `no on-premises configuration file: none of ${env.defaultOnPremisesPaths.join(', ')} exists; the daemon needs one (set on_premises_config_file)`));
+    return report;
+  }
+  report.onPremisesConfigFile = onpremPath;
+  let onprem: OnPremisesConfig;
+  try {
+    const loaded = loadOnPremisesConfig(onpremPath);
+    onprem = loaded.config;
+    report.warnings.push(...loaded.warnings);
+  } catch (e) {
+    fail(e);
+    return report;
+  }
+  const region = config.region ?? onprem.region;
+  if (config.region !== undefined && config.region !== onprem.region) {
+    report.warnings.push(`config key region (${config.region}) overrides the on-premises file's region (${onprem.region})`);
+  }
+  try {
+    checkFipsRegion(config, region);
+  } catch (e) {
+    fail(e);
+  }
+  let secretsOk = true;
+  for (const file of secretFilesOf(onprem)) {
+    try {
+      checkSecretFile(file, { agentUid: env.agentUid });
+    } catch (e) {
+      secretsOk = false;
+      fail(e);
+    }
+  }
+  report.identity = { ...(await identityView(onprem, env.agentUid, secretsOk ? fail : () => undefined)), effective_region: region };
+  return report;
+}
+
+function printHuman(report: Report, out: (line: string) => void): void {
+  const row = (key: string, value: unknown): void => out(`  ${`${key}:`.padEnd(36)} ${value === null || value === undefined ? '(not set)' : String(value)}`);
+  out(`agent config: ${report.agentConfigFile ?? '(none: built-in defaults)'}`);
+  for (const [key, value] of Object.entries(report.agentConfig)) row(key, value);
+  if (Object.keys(report.agentConfig).length === 0) out('  (not loaded: see the error below)');
+  out(`on-premises identity: ${report.onPremisesConfigFile ?? '(none)'}`);
+  if (report.identity) for (const [key, value] of Object.entries(report.identity)) row(key, value);
+  for (const w of report.warnings) out(`warning: ${w}`);
+  for (const e of report.errors) out(`error: ${e.message} [${e.code}] ${e.action}`);
+  out(report.ok ? 'configuration OK' : `configuration INVALID (${report.errors.length} error${report.errors.length === 1 ? '' : 's'})`);
+}
+
+/** Returns the exit code: 0 valid, 2 invalid. */
+export async function runCheckConfig(opts: CheckConfigOptions, out: (line: string) => void, env: Partial<CheckConfigEnv> = {}): Promise<number> {
+  const report = await buildReport(opts, { ...defaultEnv(), ...env });
+  report.ok = report.errors.length === 0;
+  if (opts.json) out(JSON.stringify(report, null, 2));
+  else printHuman(report, out);
+  return report.ok ? 0 : 2;
+}
