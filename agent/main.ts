@@ -22,6 +22,9 @@ function fileLogger(logDir: string, verbose: boolean): Logger {
   }
 }
 
+// The AWS SDK warns on Node 20 that future versions need Node 22; the agent supports both.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 export function buildProgram(): Command {
   const program = new Command('edge-agent').description('CodeDeploy-compatible deployment agent for edge devices').version(AGENT_VERSION, '-v, --version');
   program
@@ -64,6 +67,28 @@ export function buildProgram(): Command {
         },
       );
       process.exitCode = code;
+    });
+  program
+    .command('run')
+    .description('run the agent: poll CodeDeploy for lifecycle commands until SIGTERM (what systemd starts)')
+    .option('-c, --config <path>', 'agent config file (default /etc/edge-agent/agent.yml when present)')
+    .option('--on-premises-config <path>', 'on-premises identity file (default: from the agent config)')
+    .action(async (opts: { config?: string; onPremisesConfig?: string }) => {
+      const { runDaemon } = await import('./daemon.js');
+      const stop = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+      const backoffScale = Number(process.env['EDGE_AGENT_BACKOFF_SCALE'] ?? 1);
+      await runDaemon({
+        ...(opts.config ? { configPath: opts.config } : {}),
+        ...(opts.onPremisesConfig ? { onPremisesConfigPath: opts.onPremisesConfig } : {}),
+        env: process.env,
+        // JSON lines on stdout: journald keeps them (pino-pretty is a dev-only pipe)
+        makeLogger: (config) => createLogger({ name: 'edge-agent', level: config.verbose ? 'debug' : 'info' }),
+        stop: stop.signal,
+        ...(Number.isFinite(backoffScale) && backoffScale > 0 ? { backoffScale } : {}),
+      });
+      // pending keep-alive sockets and SDK timers must not hold the process after a stop
+      process.exit(process.exitCode ?? 0);
     });
   program
     .command('check-config')

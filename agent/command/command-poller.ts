@@ -51,7 +51,10 @@ export class CommandPoller {
         const cmd = await this.deps.commands.poll(this.deps.hostIdentifier, stopPolling);
         this.deps.state?.polled();
         this.errors = 0;
-        if (cmd) await this.handle(cmd, commandSignal);
+        if (cmd) {
+          await this.handle(cmd, commandSignal);
+          wait = 0; // the next lifecycle event is usually queued already: poll again at once
+        }
       } catch (e) {
         if (stopPolling.aborted) break;
         const err = toEdgeError(e);

@@ -1,9 +1,10 @@
 // Runs our real CLIs as child processes (TypeScript through the tsx loader).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TSX = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const ENTRY = { agent: join(PROJECT_ROOT, 'agent', 'main.ts'), fleetctl: join(PROJECT_ROOT, 'controller', 'main.ts') };
 
 export interface CliResult {
@@ -13,8 +14,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function spawnCli(program: keyof typeof ENTRY, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ENTRY[program], ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(program: keyof typeof ENTRY, args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = PROJECT_ROOT): ChildProcess {
+  // tsx is resolved from the project even when the process runs elsewhere
+  return spawn(process.execPath, ['--import', TSX, ENTRY[program], ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function runCli(program: keyof typeof ENTRY, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<CliResult> {

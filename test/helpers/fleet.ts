@@ -1,0 +1,72 @@
+// Simulated devices for tests and the demo: each is a real `edge-agent run` process with its own
+// deployment root, config, IAM-user identity (issued by the sandbox) and registration.
+import { CodeDeployClient, RegisterOnPremisesInstanceCommand, AddTagsToOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import type { Principal } from '../../sandbox/types.js';
+import { spawnCli } from './cli.js';
+
+export interface Device {
+  readonly name: string;
+  readonly dir: string;
+  readonly rootDir: string;
+  readonly configPath: string;
+  readonly principal: Principal;
+  process?: ChildProcess;
+  output: string;
+}
+
+export function sdkConfig(sb: Sandbox, p: Principal = sb.root) {
+  return { endpoint: sb.url, region: sb.region, credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}) }, maxAttempts: 1, forcePathStyle: true };
+}
+
+/** Files a provisioned device has: agent.yml and onpremises.yml (0600). */
+export async function provisionDevice(sb: Sandbox, base: string, name: string, tags: Record<string, string>, extraConfig = ''): Promise<Device> {
+  const dir = join(base, name);
+  const rootDir = join(dir, 'deployment-root');
+  mkdirSync(rootDir, { recursive: true });
+  const principal = sb.credentials.issue({ arn: `arn:aws:iam::${sb.root.accountId}:user/${name}`, accountId: sb.root.accountId, userId: `AIDA${name.toUpperCase().replace(/\W/g, '')}` });
+  const onprem = join(dir, 'onpremises.yml');
+  writeFileSync(onprem, `region: ${sb.region}\naws_access_key_id: ${principal.accessKeyId}\naws_secret_access_key: ${principal.secretAccessKey}\niam_user_arn: ${principal.arn}\n`, { mode: 0o600 });
+  chmodSync(onprem, 0o600);
+  writeFileSync(join(dir, 'ca.pem'), sb.caPem);
+  const configPath = join(dir, 'agent.yml');
+  writeFileSync(
+    configPath,
+    [
+      `root_dir: ${rootDir}`,
+      `log_dir: ${join(dir, 'log')}`,
+      `on_premises_config_file: ${onprem}`,
+      `deploy_control_endpoint: ${sb.url}`,
+      `s3_endpoint_override: ${sb.url}`,
+      `spec_ca_file: ${join(dir, 'ca.pem')}`,
+      'wait_between_runs: 1',
+      'kill_grace_seconds: 1',
+      extraConfig,
+    ].join('\n') + '\n',
+  );
+  const cd = new CodeDeployClient(sdkConfig(sb));
+  await cd.send(new RegisterOnPremisesInstanceCommand({ instanceName: name, iamUserArn: principal.arn }));
+  await cd.send(new AddTagsToOnPremisesInstancesCommand({ instanceNames: [name], tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+  return { name, dir, rootDir, configPath, principal, output: '' };
+}
+
+/** Starts `edge-agent run` for the device, with its working directory in the device folder. */
+export function startAgent(device: Device, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawnCli('agent', ['run', '-c', device.configPath], { ...process.env, EDGE_AGENT_BACKOFF_SCALE: '0.01', ...env }, device.dir);
+  device.process = child;
+  child.stdout?.on('data', (d: Buffer) => (device.output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (device.output += d.toString()));
+  return child;
+}
+
+export function stopAgent(device: Device, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  const child = device.process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+  return new Promise((resolve) => {
+    child.once('close', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
