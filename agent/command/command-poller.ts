@@ -157,7 +157,7 @@ export class CommandPoller {
         return;
       } catch (e) {
         const err = toEdgeError(e);
-        if (!err.retryable || attempt >= attempts) throw err;
+        if (!err.retryable || attempt >= attempts || signal.aborted) throw err;
         await sleep(backoffAfter(attempt, err.code === 'COMMANDS_THROTTLED', this.deps.backoff ?? OFFICIAL_BACKOFF), undefined, { signal }).catch(() => undefined);
       }
     }

@@ -24,8 +24,9 @@ export type CommandStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed';
 
 /**
  * Every method throws EdgeError: COMMANDS_THROTTLED (retryable), COMMANDS_UNAVAILABLE (network,
- * 5xx; retryable) or COMMANDS_REJECTED (4xx; not retryable), with the service's error name and
- * message in `details.awsCode` / the message.
+ * 5xx, or an aborted call with `details.aborted`; retryable), COMMANDS_REJECTED (4xx; not
+ * retryable) or CREDENTIALS_UNAVAILABLE (retryable), with the service's error name in
+ * `details.awsCode`.
  */
 export interface CommandService {
   /** PollHostCommand: the next command for this host, or undefined after an empty long poll. */
