@@ -38,4 +38,7 @@ export function runCli(program: keyof typeof ENTRY, args: readonly string[], env
   });
 }
 
+/** The agent as tests run it: TypeScript through the tsx loader. */
+export const AGENT_COMMAND = { nodeArgs: ['--import', TSX, ENTRY.agent] } as const;
+
 export const runAgent = (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => runCli('agent', args, env);

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from 'tar';
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
-import { runAgent } from '../../helpers/cli.js';
-import { provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../../helpers/fleet.js';
+import { AGENT_COMMAND, runAgent } from '../../helpers/cli.js';
+import { provisionDevice, sdkConfig, startAgent as startDeviceAgent, stopAgent, type Device } from '../../../sandbox/simulated-device.js';
+
+const startAgent = (d: Device) => startDeviceAgent(d, AGENT_COMMAND);
 import { writeRevision } from '../../helpers/revisions.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';

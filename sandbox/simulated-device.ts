@@ -1,12 +1,12 @@
 // Simulated devices for tests and the demo: each is a real `edge-agent run` process with its own
-// deployment root, config, IAM-user identity (issued by the sandbox) and registration.
+// deployment root, config, IAM-user identity (issued by the sandbox) and registration. The agent
+// is started as a program (never imported), so the sandbox stays independent of agent code.
 import { CodeDeployClient, RegisterOnPremisesInstanceCommand, AddTagsToOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sandbox } from '../../sandbox/sandbox.js';
-import type { Principal } from '../../sandbox/types.js';
-import { spawnCli } from './cli.js';
+import type { Sandbox } from './sandbox.js';
+import type { Principal } from './types.js';
 
 export interface Device {
   readonly name: string;
@@ -53,9 +53,18 @@ export async function provisionDevice(sb: Sandbox, base: string, name: string, t
   return { name, dir, rootDir, configPath, principal, output: '' };
 }
 
+/** How to start the agent: node arguments before `run` (e.g. ['dist/agent/main.js']). */
+export interface AgentCommand {
+  readonly nodeArgs: readonly string[];
+}
+
 /** Starts `edge-agent run` for the device, with its working directory in the device folder. */
-export function startAgent(device: Device, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawnCli('agent', ['run', '-c', device.configPath], { ...process.env, EDGE_AGENT_BACKOFF_SCALE: '0.01', ...env }, device.dir);
+export function startAgent(device: Device, command: AgentCommand, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [...command.nodeArgs, 'run', '-c', device.configPath], {
+    cwd: device.dir,
+    env: { ...process.env, EDGE_AGENT_BACKOFF_SCALE: '0.01', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   device.process = child;
   child.stdout?.on('data', (d: Buffer) => (device.output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (device.output += d.toString()));

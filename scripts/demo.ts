@@ -1,0 +1,138 @@
+// npm run demo: a whole fleet deployment on this machine, no AWS account needed.
+// Starts the sandbox, provisions 5 simulated Raspberry Pis (each a real `edge-agent run` process
+// with its own deployment root and identity), uploads the example air-quality revision to the
+// sandbox's S3, deploys it HalfAtATime to the devices tagged fleet=air-quality, shows progress per
+// device, and prints a summary. pi-05's particle sensor is simulated as dead, so its
+// ValidateService fails with a real log tail. Exit 0 when the deployment ends as expected:
+// Succeeded, with exactly pi-05 failed.
+import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { create } from 'tar';
+import { startSandbox } from '../sandbox/sandbox.js';
+import { provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
+
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+const project = join(dirname(fileURLToPath(import.meta.url)), '..');
+const agentMain = join(project, 'dist', 'agent', 'main.js');
+const say = (line = ''): void => void process.stdout.write(`${line}\n`);
+
+/** The example revision, installing relative to each simulated device's folder instead of /opt. */
+async function buildRevision(work: string): Promise<string> {
+  const dir = join(work, 'revision');
+  cpSync(join(project, 'appspec', 'examples', 'air-quality'), dir, { recursive: true });
+  for (const file of ['appspec.yml', ...readdirSync(join(dir, 'scripts')).map((f) => join('scripts', f))]) {
+    const p = join(dir, file);
+    // relative destinations (and hooks' working directory) are the agent's working directory
+    writeFileSync(p, readFileSync(p, 'utf8').replaceAll('/opt/air-quality-station', 'air-quality-station'));
+  }
+  const bundle = join(work, 'air-quality-1.0.0.tgz');
+  await create({ gzip: true, file: bundle, cwd: dir, portable: true }, ['.']);
+  return bundle;
+}
+
+function stopStations(fleet: readonly Device[]): void {
+  for (const d of fleet) {
+    const pidfile = join(d.dir, 'air-quality-station', 'station.pid');
+    if (!existsSync(pidfile)) continue;
+    try {
+      process.kill(Number(readFileSync(pidfile, 'utf8')));
+    } catch {
+      // already stopped
+    }
+  }
+}
+
+const mark = (status?: string): string => ({ Succeeded: 'ok', Failed: 'FAILED', Skipped: 'skipped', InProgress: '...', Pending: '-' })[status ?? ''] ?? status ?? '?';
+
+async function main(): Promise<number> {
+  if (!existsSync(agentMain)) {
+    say('dist/agent/main.js is missing: run npm run build first (npm run demo does)');
+    return 2;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'edge-fleet-demo-'));
+  const sb = await startSandbox({ dir: join(work, 'sandbox'), maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
+  const fleet: Device[] = [];
+  try {
+    say(`Sandbox (CodeDeploy, Commands, S3, STS) on ${sb.url}; everything lives in ${work}`);
+    for (let i = 1; i <= 5; i++) {
+      const d = await provisionDevice(sb, join(work, 'devices'), `pi-0${i}`, { fleet: 'air-quality', site: i <= 3 ? 'rooftop' : 'park' });
+      fleet.push(d);
+      startAgent(d, { nodeArgs: [agentMain] }, i === 5 ? { AIR_QUALITY_SIMULATE_FAULT: 'sds011' } : {});
+    }
+    say(`Registered and started 5 devices: ${fleet.map((d) => d.name).join(', ')} (pi-05 has a dead particle sensor)`);
+    const bundle = await buildRevision(work);
+    const s3 = new S3Client(sdkConfig(sb));
+    await s3.send(new CreateBucketCommand({ Bucket: 'releases' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'releases', Key: 'air-quality/1.0.0.tgz', Body: readFileSync(bundle) }));
+    const cd = new CodeDeployClient(sdkConfig(sb));
+    await cd.send(new CreateApplicationCommand({ applicationName: 'air-quality', computePlatform: 'Server' }));
+    await cd.send(new CreateDeploymentGroupCommand({
+      applicationName: 'air-quality',
+      deploymentGroupName: 'all-stations',
+      serviceRoleArn: `arn:aws:iam::${sb.root.accountId}:role/CodeDeployService`,
+      deploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      onPremisesInstanceTagFilters: [{ Key: 'fleet', Value: 'air-quality', Type: 'KEY_AND_VALUE' }],
+    }));
+    const { deploymentId } = await cd.send(new CreateDeploymentCommand({
+      applicationName: 'air-quality',
+      deploymentGroupName: 'all-stations',
+      revision: { revisionType: 'S3', s3Location: { bucket: 'releases', key: 'air-quality/1.0.0.tgz', bundleType: 'tgz' } },
+    }));
+    say(`Deployment ${deploymentId}: s3://releases/air-quality/1.0.0.tgz to fleet=air-quality, CodeDeployDefault.HalfAtATime\n`);
+
+    const readTargets = async (): Promise<InstanceTarget[]> => {
+      const targetIds = (await cd.send(new ListDeploymentTargetsCommand({ deploymentId }))).targetIds ?? [];
+      const out = await cd.send(new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds }));
+      return (out.deploymentTargets ?? []).map((t) => t.instanceTarget as InstanceTarget).sort((a, b) => String(a.targetId).localeCompare(String(b.targetId)));
+    };
+    let last = '';
+    let status: string | undefined;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      status = (await cd.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo?.status;
+      const line = (await readTargets()).map((t) => {
+        const running = t.lifecycleEvents?.find((e) => e.status === 'InProgress')?.lifecycleEventName;
+        return `${t.targetId} ${running ?? mark(t.status)}`;
+      }).join(' | ');
+      if (line !== last) say(`  ${line}`);
+      last = line;
+      if (status === 'Succeeded' || status === 'Failed' || status === 'Stopped') break;
+      await sleep(250);
+    }
+    const info = (await cd.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
+    say(`\nDeployment ${deploymentId}: ${info?.status}${info?.errorInformation ? ` (${info.errorInformation.code}: ${info.errorInformation.message})` : ''}`);
+    const targets = await readTargets();
+    for (const t of targets) {
+      say(`\n${t.targetId}: ${t.status}`);
+      say(`  ${(t.lifecycleEvents ?? []).map((e) => `${e.lifecycleEventName} ${mark(e.status)}`).join(', ')}`);
+      const failed = t.lifecycleEvents?.find((e) => e.status === 'Failed');
+      if (failed?.diagnostics) {
+        say(`  ${failed.diagnostics.errorCode} in ${failed.diagnostics.scriptName}: ${failed.diagnostics.message}`);
+        for (const l of (failed.diagnostics.logTail ?? '').trim().split('\n').slice(-4)) say(`    | ${l}`);
+      }
+    }
+    const failedNames = targets.filter((t) => t.status === 'Failed').map((t) => t.targetId);
+    const expected = info?.status === 'Succeeded' && failedNames.length === 1 && failedNames[0] === 'pi-05';
+    say(expected ? '\nAs expected: 4 stations updated, pi-05 refused by its ValidateService hook.' : `\nUNEXPECTED outcome (failed: ${failedNames.join(', ') || 'none'})`);
+    const readings = join(fleet[0]?.dir ?? '', 'air-quality-station', 'readings.json');
+    if (existsSync(readings)) say(`pi-01 is measuring: ${readFileSync(readings, 'utf8').trim()}`);
+    return expected ? 0 : 1;
+  } finally {
+    await Promise.all(fleet.map((d) => stopAgent(d)));
+    stopStations(fleet);
+    await sb.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`demo failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
