@@ -14,7 +14,9 @@ export const OFFICIAL_BACKOFF: BackoffPolicy = { maxMs: 90_000, throttleMs: 60_0
 export function errorBackoffMs(consecutiveErrors: number, policy: BackoffPolicy = OFFICIAL_BACKOFF): number {
   if (consecutiveErrors <= 0) return 0;
   const n = Math.min(consecutiveErrors, 10);
-  return Math.floor((Math.pow(1.2675, n) * (policy.maxMs / 1000)) / Math.pow(1.2675, 10)) * 1000;
+  // the official whole-second schedule, scaled to policy.maxMs (identical for the official 90 s)
+  const officialSeconds = Math.floor((Math.pow(1.2675, n) * 90) / Math.pow(1.2675, 10));
+  return Math.round(officialSeconds * 1000 * (policy.maxMs / OFFICIAL_BACKOFF.maxMs));
 }
 
 /** The wait before the next poll after an error: throttling has its own, longer pause. */

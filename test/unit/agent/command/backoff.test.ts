@@ -11,6 +11,7 @@ t.test('throttling waits at least the throttle pause; policies scale for tests',
   t.equal(backoffAfter(1, true), OFFICIAL_BACKOFF.throttleMs);
   t.equal(backoffAfter(10, true), 90_000);
   t.equal(backoffAfter(1, false), 10_000);
-  t.equal(backoffAfter(10, false, { maxMs: 1000, throttleMs: 500 }), 1000);
+  t.equal(backoffAfter(10, false, { maxMs: 900, throttleMs: 500 }), 900);
+  t.equal(backoffAfter(1, false, { maxMs: 900, throttleMs: 500 }), 100, 'scaled policies keep the official shape');
   t.equal(backoffAfter(1, true, { maxMs: 1000, throttleMs: 500 }), 500);
 });
