@@ -2,7 +2,8 @@
 //  (a) DownloadBundle+Install of a generated ~200 MB / ~5,000-file tgz vs `tar -xzf` + `cp -a`
 //  (b) per-hook overhead: a no-op hook through the hook runner vs spawning `sh -c true`
 //  (c) RSS after 50 local deployments vs after the first (each in a child process)
-//  (d), (e) the sandbox: see bench-sandbox.ts. BENCH_ONLY=agent|sandbox runs a part.
+//  (d), (e) the sandbox: see bench-sandbox.ts; (f), (g) the daemon: bench-daemon.ts.
+// BENCH_ONLY=agent|sandbox|daemon runs one part.
 // Sizes can be scaled down for a quick look: BENCH_MB=20 BENCH_FILES=500 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { runHookScripts } from '../agent/hooks/hook-runner.js';
 import { ScriptLog } from '../agent/hooks/script-log.js';
 import { runProcess } from '../agent/revision/process-runner.js';
 import { silentLogger } from '../shared/log.js';
+import { benchDaemon } from './bench-daemon.js';
 import { benchSandbox, type Row } from './bench-sandbox.js';
 
 const MB = Number(process.env['BENCH_MB'] ?? 200);
@@ -202,9 +204,9 @@ if (process.env['BENCH_RSS_CHILD']) {
   }
   process.exit(0);
 }
-const only = process.env['BENCH_ONLY']; // agent | sandbox
+const only = process.env['BENCH_ONLY']; // agent | sandbox | daemon
 try {
-  if (only !== 'sandbox') {
+  if (only === undefined || only === 'agent') {
     // The agent runs with a 1 MiB young generation (systemd unit); V8's default grows it to 16 MiB
     // per semi-space under allocation, which shows as RSS growth that is not a leak.
     benchRss('node --max-semi-space-size=1', ['--max-semi-space-size=1']);
@@ -212,7 +214,8 @@ try {
     await benchHooks();
     await benchInstall();
   }
-  if (only !== 'agent') await benchSandbox(rows);
+  if (only === undefined || only === 'sandbox') await benchSandbox(rows);
+  if (only === undefined || only === 'daemon') await benchDaemon(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
