@@ -14,10 +14,10 @@ import { credentialProviderFor } from './config/credentials.js';
 import { loadOnPremisesConfig } from './config/onprem-config.js';
 import { checkOnPremisesSecretFiles } from './config/secret-files.js';
 import { CommandExecutor } from './deployment/command-executor.js';
+import { executorDepsFromConfig } from './deployment/executor-from-config.js';
 import { deploymentLayout } from './deployment/layout.js';
 import { RootLock } from './deployment/root-lock.js';
 import { openDeploymentSpec } from './deployment/spec-envelope.js';
-import { runProcess } from './revision/process-runner.js';
 import { createS3BundleFetcher } from './revision/s3-bundle-fetcher.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -67,15 +67,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       ...(config.proxyUri ? { proxy: config.proxyUri } : {}),
     });
     const executor = new CommandExecutor({
-      layout,
-      log,
-      run: runProcess,
-      baseEnv: opts.env,
-      maxRevisions: config.maxRevisions,
-      archiveLimits: { maxBytes: config.archiveMaxBytes, maxEntries: config.archiveMaxEntries },
-      killGraceMs: config.killGraceSeconds * 1000,
-      enableDeploymentsLog: config.enableDeploymentsLog,
-      preserveOwner: process.getuid?.() === 0,
+      ...executorDepsFromConfig(config, { layout, log, env: opts.env }),
       fetchRemote: createS3BundleFetcher({
         region,
         credentials,

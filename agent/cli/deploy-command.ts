@@ -6,9 +6,9 @@ import { describeError, EdgeError, toEdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from '../config/agent-config.js';
 import { CommandExecutor } from '../deployment/command-executor.js';
+import { executorDepsFromConfig } from '../deployment/executor-from-config.js';
 import { deploymentLayout } from '../deployment/layout.js';
 import { RootLock } from '../deployment/root-lock.js';
-import { runProcess } from '../revision/process-runner.js';
 import { buildLocalSpec, orderedEvents, validateLocalOptions, type LocalDeployOptions } from './local-deploy-options.js';
 
 export interface DeployCommandInput extends LocalDeployOptions {
@@ -53,18 +53,7 @@ export async function runLocalDeploy(input: DeployCommandInput, io: DeployIo): P
     const spec = buildLocalSpec(input, events);
     const customEvents = events.filter((e) => !(RESERVED_COMMANDS as readonly string[]).includes(e));
     const hookMappingKeys = [...new Set([...DEFAULT_ORDERED_LIFECYCLE_EVENTS, ...customEvents])].filter((e) => !(RESERVED_COMMANDS as readonly string[]).includes(e));
-    const executor = new CommandExecutor({
-      layout,
-      log,
-      run: runProcess,
-      baseEnv: io.env,
-      maxRevisions: config.maxRevisions,
-      archiveLimits: { maxBytes: config.archiveMaxBytes, maxEntries: config.archiveMaxEntries },
-      killGraceMs: config.killGraceSeconds * 1000,
-      enableDeploymentsLog: config.enableDeploymentsLog,
-      preserveOwner: process.getuid?.() === 0,
-      hookMappingKeys,
-    });
+    const executor = new CommandExecutor({ ...executorDepsFromConfig(config, { layout, log, env: io.env }), hookMappingKeys });
     await executor.recoverInterrupted((cmd, diagnostics) => {
       // local deploys track `local:<group>/<deployment>/<event>`; the daemon tracks service ids
       const [groupId, deploymentId, command] = cmd.hostCommandIdentifier.replace(/^local:/, '').split('/');

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readAgentState, type AgentStateSnapshot } from '../command/agent-state.js';
 import { deploymentLayout } from '../deployment/layout.js';
+import { processAlive as alive } from '../deployment/root-lock.js';
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -15,15 +16,6 @@ export interface AgentStatus {
   readonly groups: readonly { groupId: string; lastSuccessful?: string; mostRecent?: string }[];
   /** A command the agent was in when it died (reported code 7 at the next start). */
   readonly interrupted: readonly string[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function read(path: string): string | undefined {

@@ -4,7 +4,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { join } from 'node:path';
 import { EdgeError } from '../../shared/errors.js';
 
-function alive(pid: number): boolean {
+/** Whether a process exists (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,7 +34,7 @@ export class RootLock {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const owner = Number(readFileSync(this.path, 'utf8').trim());
-        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
           throw new EdgeError('LOCKED', `Another deployment (pid ${owner}) is running on ${join(this.path, '..')}; wait for it to finish.`, { details: { pid: owner } });
         }
         rmSync(this.path, { force: true }); // stale: its owner is gone

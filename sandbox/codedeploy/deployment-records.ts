@@ -1,5 +1,6 @@
 // Creating deployment records, rendering them as the API shows them, and the deployment spec the
 // hosts receive.
+import { DEFAULT_ORDERED_LIFECYCLE_EVENTS } from '../../appspec/lifecycle.js';
 import type {
   AutoRollbackConfiguration,
   DeploymentInfo,
@@ -31,19 +32,7 @@ export const HOST_LIFECYCLE_EVENTS = [
 ] as const;
 
 /** Sent in the spec so the agent validates appspec hook names (the agent's default 11). */
-export const ALL_POSSIBLE_LIFECYCLE_EVENTS = [
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'ApplicationStop',
-  'DownloadBundle',
-  'BeforeInstall',
-  'Install',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
+export const ALL_POSSIBLE_LIFECYCLE_EVENTS = DEFAULT_ORDERED_LIFECYCLE_EVENTS;
 
 export const MESSAGES = {
   NO_INSTANCES:

@@ -4,51 +4,8 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { createS3Service } from '../../../sandbox/s3/s3-service.js';
 import { createStore } from '../../../sandbox/store.js';
-import type { Principal, SandboxRequest, SandboxResponse, ServiceHandler } from '../../../sandbox/types.js';
-
-const principal = (accountId: string): Principal => ({
-  accessKeyId: `AKIA${accountId}`,
-  secretAccessKey: 'secret',
-  arn: `arn:aws:iam::${accountId}:root`,
-  accountId,
-  userId: accountId,
-});
-const ME = principal('111111111111');
-const OTHER = principal('222222222222');
-
-interface Req {
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: Buffer | string;
-  principal?: Principal;
-  region?: string;
-}
-
-function request(method: string, rawPath: string, r: Req = {}): SandboxRequest {
-  return {
-    method,
-    rawPath,
-    path: decodeURIComponent(rawPath),
-    query: new URLSearchParams(r.query ?? {}),
-    headers: r.headers ?? {},
-    body: Buffer.from(r.body ?? ''),
-    service: 's3',
-    region: r.region ?? 'us-east-1',
-    principal: r.principal ?? ME,
-    signal: new AbortController().signal,
-  };
-}
-
-const text = (res: SandboxResponse): string => (res.body === undefined ? '' : res.body.toString());
-const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
-
-async function setup(clockStart = Date.parse('2025-01-01T00:00:00Z')) {
-  const store = await createStore();
-  let now = clockStart;
-  const s3 = createS3Service({ store, clock: { now: () => new Date(now) } });
-  const call = (method: string, path: string, r?: Req): Promise<SandboxResponse> => s3(request(method, path, r));
-  return { store, s3, call, tick: (ms: number) => (now += ms) };
-}
+import type { ServiceHandler } from '../../../sandbox/types.js';
+import { OTHER, md5, request, setup, text } from './s3-fixtures.js';
 
 t.test('buckets: create, duplicate, other account, names, head, delete, list', async (t) => {
   const { call } = await setup();
