@@ -112,7 +112,8 @@ t.test('persisted CA: keys 0600, reloaded after a restart', async (t) => {
   t.ok(verifyPkcs7Json(second.signJson(SPEC, 'eu-west-1'), first.caPem).valid, 'new specs verify against the old CA file');
 });
 
-t.test('OpenSSL verifies the signed spec against the CA', { skip: !hasOpenssl() && 'no openssl' }, async (t) => {
+t.test('OpenSSL verifies the signed spec against the CA', async (t) => {
+  t.ok(hasOpenssl(), 'openssl is installed (.ci/run installs it)');
   const dir = t.testdir();
   const ca = await createSigningCa({ dir });
   const file = join(dir, 'spec.p7');
@@ -123,7 +124,8 @@ t.test('OpenSSL verifies the signed spec against the CA', { skip: !hasOpenssl() 
   t.equal(out.toString('utf8'), SPEC);
 });
 
-t.test('verifies OpenSSL-made messages (extra attributes, SHA-1)', { skip: !hasOpenssl() && 'no openssl' }, async (t) => {
+t.test('verifies OpenSSL-made messages (extra attributes, SHA-1)', async (t) => {
+  t.ok(hasOpenssl(), 'openssl is installed (.ci/run installs it)');
   const dir = t.testdir({ 'spec.json': '{"b":2}' });
   const run = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-subj', '/CN=codedeploy-signer-us-east-1.amazonaws.com', '-days', '2']);
