@@ -1,16 +1,17 @@
 // Renders an AwsError the way the service's wire protocol carries it:
-// JSON 1.1 (CodeDeploy, Commands; also used for the REST-JSON IoT services), S3 REST-XML, STS query-XML.
+// JSON 1.1 (CodeDeploy, Commands), REST-JSON (IoT control plane, IoT data plane), S3 REST-XML, STS query-XML.
 import { AwsError, type SandboxResponse } from './types.js';
 
-export type WireProtocol = 'json' | 'rest-xml' | 'query';
+export type WireProtocol = 'json' | 'rest-json' | 'rest-xml' | 'query';
 
 const PROTOCOL_BY_SERVICE: Readonly<Record<string, WireProtocol>> = {
   codedeploy: 'json',
   'codedeploy-commands': 'json',
-  iot: 'json',
-  iotdata: 'json',
+  iot: 'rest-json',
+  iotdata: 'rest-json',
   s3: 'rest-xml',
   sts: 'query',
+  iam: 'query',
 };
 
 /** The protocol of a signing service (unknown services are answered in JSON). */
@@ -35,6 +36,13 @@ export function renderAwsError(err: AwsError, protocol: WireProtocol, requestId:
         status: err.status,
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': err.code },
         body: JSON.stringify({ __type: err.code, message: err.message, ...err.extra }),
+      };
+    case 'rest-json':
+      // As IoT answers: the code only in x-amzn-ErrorType, the body carries `message` (+ members such as resourceId).
+      return {
+        status: err.status,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': err.code },
+        body: JSON.stringify({ message: err.message, ...err.extra }),
       };
     case 'rest-xml':
       return {
@@ -61,9 +69,9 @@ export function renderAwsError(err: AwsError, protocol: WireProtocol, requestId:
 
 /** The AWS error for an unexpected exception (the caller logs the cause). */
 export function internalError(protocol: WireProtocol): AwsError {
-  return protocol === 'rest-xml'
-    ? new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500)
-    : new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+  if (protocol === 'rest-xml') return new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500);
+  // IoT's models name it InternalFailureException; the JSON 1.1 services InternalFailure.
+  return new AwsError(protocol === 'rest-json' ? 'InternalFailureException' : 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
 }
 
 /** Turn anything thrown by a handler into an AwsError (unexpected exceptions become internal errors). */
@@ -94,18 +102,20 @@ const TOKEN_INVALID = 'The security token included in the request is invalid.';
 
 type AuthTable = Record<AuthFailure, [code: string, status: number, message: string]>;
 
+const JSON_AUTH: AuthTable = {
+  missing: ['MissingAuthenticationTokenException', 400, 'Missing Authentication Token'],
+  'unknown-key': ['UnrecognizedClientException', 400, TOKEN_INVALID],
+  'invalid-token': ['UnrecognizedClientException', 400, TOKEN_INVALID],
+  'expired-token': ['ExpiredTokenException', 400, 'The security token included in the request is expired'],
+  'bad-signature': ['InvalidSignatureException', 400, SIG_MISMATCH],
+  skewed: ['InvalidSignatureException', 400, 'Signature expired'],
+  'presign-expired': ['InvalidSignatureException', 400, 'Signature expired'],
+  malformed: ['IncompleteSignatureException', 400, 'The request signature is malformed'],
+  'content-sha-mismatch': ['InvalidSignatureException', 400, SIG_MISMATCH],
+};
+
 const AUTH_ERRORS: Readonly<Record<WireProtocol, AuthTable>> = {
-  json: {
-    missing: ['MissingAuthenticationTokenException', 400, 'Missing Authentication Token'],
-    'unknown-key': ['UnrecognizedClientException', 400, TOKEN_INVALID],
-    'invalid-token': ['UnrecognizedClientException', 400, TOKEN_INVALID],
-    'expired-token': ['ExpiredTokenException', 400, 'The security token included in the request is expired'],
-    'bad-signature': ['InvalidSignatureException', 400, SIG_MISMATCH],
-    skewed: ['InvalidSignatureException', 400, 'Signature expired'],
-    'presign-expired': ['InvalidSignatureException', 400, 'Signature expired'],
-    malformed: ['IncompleteSignatureException', 400, 'The request signature is malformed'],
-    'content-sha-mismatch': ['InvalidSignatureException', 400, SIG_MISMATCH],
-  },
+  json: JSON_AUTH,
   'rest-xml': {
     missing: ['AccessDenied', 403, 'Access Denied'],
     'unknown-key': ['InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
@@ -117,6 +127,8 @@ const AUTH_ERRORS: Readonly<Record<WireProtocol, AuthTable>> = {
     malformed: ['AuthorizationHeaderMalformed', 400, 'The authorization header is malformed'],
     'content-sha-mismatch': ['XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   },
+  // REST-JSON services behind the AWS front end use the JSON names, all with status 403.
+  'rest-json': Object.fromEntries(Object.entries(JSON_AUTH).map(([failure, [code, , message]]) => [failure, [code, 403, message]])) as AuthTable,
   query: {
     missing: ['MissingAuthenticationToken', 403, 'Request is missing Authentication Token'],
     'unknown-key': ['InvalidClientTokenId', 403, TOKEN_INVALID],

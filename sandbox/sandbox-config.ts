@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { EdgeError } from '../shared/errors.js';
 import { PIPELINE_ACCOUNT_ID, SANDBOX_DEFAULT_REGION } from './constants.js';
+import { parseLimits, type LimitsConfig } from './limits/limits-config.js';
 
 export interface TenantAccount {
   readonly accountId: string;
@@ -18,6 +19,8 @@ export interface SandboxConfig {
   readonly pipelineAccountId: string;
   /** undefined = any account may be assumed. */
   readonly tenants?: readonly TenantAccount[];
+  /** Request limits (TPS, latency, injected throttling); see sandbox/limits/limits-config.ts. */
+  readonly limits?: LimitsConfig;
 }
 
 const ACCOUNT = /^\d{12}$/;
@@ -32,12 +35,13 @@ export function parseSandboxConfig(text: string, source: string): SandboxConfig 
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad(source, 'the file must hold a map');
   const d = doc as Record<string, unknown>;
-  for (const key of Object.keys(d)) if (!['region', 'pipelineAccountId', 'tenants'].includes(key)) throw bad(source, `unknown key ${key} (known: region, pipelineAccountId, tenants)`);
+  for (const key of Object.keys(d)) if (!['region', 'pipelineAccountId', 'tenants', 'limits'].includes(key)) throw bad(source, `unknown key ${key} (known: region, pipelineAccountId, tenants, limits)`);
   const region = d['region'] ?? SANDBOX_DEFAULT_REGION;
   if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw bad(source, `region: expected a region name like eu-west-1, got ${JSON.stringify(region)}`);
   const pipelineAccountId = String(d['pipelineAccountId'] ?? PIPELINE_ACCOUNT_ID);
   if (!ACCOUNT.test(pipelineAccountId)) throw bad(source, `pipelineAccountId: expected 12 digits, got ${JSON.stringify(d['pipelineAccountId'])}`);
-  if (d['tenants'] === undefined) return { region, pipelineAccountId };
+  const limits = d['limits'] === undefined ? {} : { limits: parseLimits(d['limits'], `sandbox config ${source}: limits`) };
+  if (d['tenants'] === undefined) return { region, pipelineAccountId, ...limits };
   if (!Array.isArray(d['tenants'])) throw bad(source, 'tenants: expected a list of {accountId, name, roles}');
   const tenants = d['tenants'].map((t: unknown, i: number): TenantAccount => {
     const where = `tenants[${i}]`;
@@ -49,7 +53,7 @@ export function parseSandboxConfig(text: string, source: string): SandboxConfig 
     if (!Array.isArray(roles) || roles.some((x) => typeof x !== 'string')) throw bad(source, `${where}.roles: expected a list of role names`);
     return { accountId, name: typeof r['name'] === 'string' ? r['name'] : accountId, roles };
   });
-  return { region, pipelineAccountId, tenants };
+  return { region, pipelineAccountId, tenants, ...limits };
 }
 
 export function loadSandboxConfig(path: string): SandboxConfig {

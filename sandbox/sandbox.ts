@@ -1,6 +1,7 @@
 // The sandbox: one process serving, on one loopback port, the AWS wire protocols our programs use
-// (STS, S3, CodeDeploy, CodeDeploy Commands), so real SDK clients work against it unchanged
-// through an endpoint override. Importable from tests (startSandbox) and run by
+// (STS, S3, CodeDeploy, CodeDeploy Commands, IoT control and data planes), so real SDK clients work
+// against it unchanged through an endpoint override; plus the IoT TLS listeners (MQTT broker,
+// credentials provider) on ports of their own. Importable from tests (startSandbox) and run by
 // `fleetctl sandbox start`.
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,10 @@ import { createCommandBroker } from './commands/broker.js';
 import { createCommandsService } from './commands/commands-service.js';
 import { createSigningCa } from './commands/signing-ca.js';
 import { createCredentialRegistry, type SandboxCredentialRegistry } from './credentials.js';
+import { createIamService } from './iam/iam-service.js';
+import { startIotSide, type SandboxIot } from './iot/iot-sandbox.js';
+import { createRequestLimiter, type SandboxLimits } from './limits/limiter.js';
+import type { LimitsConfig } from './limits/limits-config.js';
 import { createS3Service } from './s3/s3-service.js';
 import { assumePolicy, type SandboxConfig } from './sandbox-config.js';
 import { PIPELINE_ACCOUNT_ID, SANDBOX_DEFAULT_REGION } from './constants.js';
@@ -23,8 +28,13 @@ export interface SandboxOptions {
   /** Persist state, credentials and the signing CA here; omitted = in memory only. */
   readonly dir?: string;
   readonly host?: string;
-  /** 0 (default) picks a free port. */
+  /** 0 (default) picks a free port. When given, the MQTT broker defaults to port+1 and the IoT
+   * credentials provider to port+2. */
   readonly port?: number;
+  /** The IoT MQTT broker's port (mutual TLS); default port+1 when `port` is given, else a free port. */
+  readonly mqttPort?: number;
+  /** The IoT credentials provider's port (mutual TLS HTTPS); default port+2 when `port` is given, else a free port. */
+  readonly credentialsProviderPort?: number;
   readonly config?: SandboxConfig;
   /** How long a host may take to pick up a lifecycle command (CodeDeploy: 5 minutes). */
   readonly pickupTimeoutMs?: number;
@@ -33,6 +43,8 @@ export interface SandboxOptions {
   /** Longest PollHostCommand long poll. */
   readonly maxPollWaitMs?: number;
   readonly log?: Logger;
+  /** Per-operation TPS, injected latency and throttling (default: none; overrides `config.limits`). */
+  readonly limits?: LimitsConfig;
 }
 
 export interface Sandbox {
@@ -44,6 +56,10 @@ export interface Sandbox {
   /** PEM of the CA that signs deployment specifications. */
   readonly caPem: string;
   readonly credentials: SandboxCredentialRegistry;
+  /** Request limits: change them at runtime, read the served/throttled counters. */
+  readonly limits: SandboxLimits;
+  /** IoT: the IoT CA, the MQTT broker's and the credentials provider's host:port, the registry lookups. */
+  readonly iot: SandboxIot;
   /** Environment for any AWS SDK or CLI (and our agent) to use this sandbox. */
   env(principal?: Principal): Record<string, string>;
   close(): Promise<void>;
@@ -115,17 +131,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.pickupTimeoutMs !== undefined ? { pickupTimeoutMs: options.pickupTimeoutMs } : {}),
     ...(options.completionTimeoutMs !== undefined ? { completionTimeoutMs: options.completionTimeoutMs } : {}),
   });
+  const limiter = createRequestLimiter({ config: options.limits ?? config.limits ?? {} });
+  const basePort = options.port ?? 0;
+  const iot = await startIotSide({
+    store,
+    credentials,
+    ...(dir ? { dir } : {}),
+    ...(options.host ? { host: options.host } : {}),
+    mqttPort: options.mqttPort ?? (basePort > 0 ? basePort + 1 : 0),
+    credentialsProviderPort: options.credentialsProviderPort ?? (basePort > 0 ? basePort + 2 : 0),
+    allowAssume: assumePolicy(config),
+    log,
+  });
   const server = await startSandboxServer({
     ...(options.host ? { host: options.host } : {}),
     port: options.port ?? 0,
     credentials,
     log,
+    limiter,
     handlers: {
       sts: createStsService({ credentials, allowAssume: assumePolicy(config) }),
+      iam: createIamService({ store, credentials }),
       s3: createS3Service({ store }),
       codedeploy,
       'codedeploy-commands': createCommandsService({ broker, instances: codedeploy.instances, ca, ...(options.maxPollWaitMs !== undefined ? { maxPollWaitMs: options.maxPollWaitMs } : {}) }),
+      ...iot.handlers,
     },
+  }).catch(async (e: unknown) => {
+    await iot.close();
+    throw e;
   });
   const region = config.region;
   const env = (p: Principal = root): Record<string, string> => ({
@@ -136,8 +170,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ENDPOINT_URL_CODEDEPLOY: server.url,
     AWS_ENDPOINT_URL_S3: server.url,
     AWS_ENDPOINT_URL_STS: server.url,
+    AWS_ENDPOINT_URL_IAM: server.url,
+    AWS_ENDPOINT_URL_IOT: server.url,
+    AWS_ENDPOINT_URL_IOT_DATA_PLANE: server.url,
     EDGE_COMMANDS_ENDPOINT: server.url,
     ...(dir ? { EDGE_SANDBOX_CA: join(dir, 'ca.pem') } : {}),
+    ...(iot.caPath ? { EDGE_IOT_CA: iot.caPath } : {}),
   });
   let closed = false;
   return {
@@ -147,11 +185,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     root,
     caPem: ca.caPem,
     credentials,
+    limits: { set: limiter.set, get: limiter.get, stats: limiter.stats, resetStats: limiter.resetStats },
+    iot: iot.info,
     env,
     async close() {
       if (closed) return;
       closed = true;
       await server.close();
+      await iot.close();
       broker.close(); // fails outstanding commands, so the orchestrator's waits end
       await codedeploy.close();
       await store.flush();

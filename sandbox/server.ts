@@ -4,14 +4,15 @@
 // keep-alive connections.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { MAX_REQUEST_BODY_BYTES, REQUEST_ID_HEADER } from './constants.js';
 import { protocolOf, renderAwsError, toAwsError, type WireProtocol } from './protocol-errors.js';
 import { MalformedAuthError, createSigV4Verifier, inferService, parseRawQuery, readAuthScope } from './sigv4-verify.js';
+import { operationOf } from './limits/wire.js';
 import { AwsError, type Clock, type CredentialRegistry, type SandboxResponse, type ServiceHandler, type SigningService } from './types.js';
+import { listenOn } from './listen.js';
 
 export interface SandboxServerOptions {
   /** Default 127.0.0.1. */
@@ -27,6 +28,8 @@ export interface SandboxServerOptions {
   maxBodyBytes?: number;
   /** Time source for signature/session expiry checks (default: the system clock). */
   clock?: Clock;
+  /** Consulted after authentication, before the handler: may delay, or throw a throttling AwsError. */
+  limiter?: { admit(call: { service: string; operation: string }, signal: AbortSignal): Promise<void> };
 }
 
 export interface SandboxServer {
@@ -36,7 +39,7 @@ export interface SandboxServer {
   close(): Promise<void>;
 }
 
-const SIGNING_SERVICES: ReadonlySet<string> = new Set<SigningService>(['codedeploy', 'codedeploy-commands', 's3', 'sts', 'iot', 'iotdata']);
+const SIGNING_SERVICES: ReadonlySet<string> = new Set<SigningService>(['codedeploy', 'codedeploy-commands', 's3', 'sts', 'iam', 'iot', 'iotdata']);
 
 class BodyTooLarge extends Error {}
 
@@ -136,6 +139,10 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
           400,
         );
       }
+      if (opts.limiter) {
+        const operation = operationOf(verified.service, verified.headers, new URLSearchParams(rawQuery), verified.body);
+        await opts.limiter.admit({ service: verified.service, operation }, signal);
+      }
       const out = await handler({
         method: req.method ?? 'GET',
         rawPath,
@@ -178,22 +185,14 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
+  const { port, urlHost: host } = await listenOn(server, opts.port, opts.host);
+  const url = `http://${host}:${port}`;
   log.debug({ url }, 'sandbox server listening');
 
   let closed: Promise<void> | undefined;
   return {
     url,
-    port: addr.port,
+    port,
     close() {
       closed ??= (async () => {
         closing = true;

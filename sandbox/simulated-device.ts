@@ -2,8 +2,9 @@
 // deployment root, config, IAM-user identity (issued by the sandbox) and registration. The agent
 // is started as a program (never imported), so the sandbox stays independent of agent code.
 import { CodeDeployClient, RegisterOnPremisesInstanceCommand, AddTagsToOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
+import { AttachThingPrincipalCommand, CreateKeysAndCertificateCommand, CreateThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sandbox } from './sandbox.js';
 import type { Principal } from './types.js';
@@ -51,6 +52,37 @@ export async function provisionDevice(sb: Sandbox, base: string, name: string, t
   await cd.send(new RegisterOnPremisesInstanceCommand({ instanceName: name, iamUserArn: principal.arn }));
   await cd.send(new AddTagsToOnPremisesInstancesCommand({ instanceNames: [name], tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
   return { name, dir, rootDir, configPath, principal, output: '' };
+}
+
+/**
+ * Makes the device an IoT thing of the sandbox (thing, active certificate attached, files with the
+ * key 0600) and appends an `iot:` section to its agent config, so its agent reports health to the
+ * device shadow over MQTT with mutual TLS. `schedule` is node-cron (6 fields = with seconds).
+ */
+export async function addIotTelemetry(sb: Sandbox, device: Device, opts: { schedule?: string } = {}): Promise<void> {
+  const iot = new IoTClient({ ...sdkConfig(sb), maxAttempts: 3 });
+  try {
+    await iot.send(new CreateThingCommand({ thingName: device.name }));
+    const keys = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
+    await iot.send(new AttachThingPrincipalCommand({ thingName: device.name, principal: keys.certificateArn }));
+    const files = { cert: join(device.dir, 'device.pem.crt'), key: join(device.dir, 'private.pem.key'), ca: join(device.dir, 'iot-ca.pem') };
+    writeFileSync(files.cert, keys.certificatePem ?? '');
+    writeFileSync(files.key, keys.keyPair?.PrivateKey ?? '', { mode: 0o600 });
+    chmodSync(files.key, 0o600);
+    writeFileSync(files.ca, sb.iot.caPem);
+    const section = [
+      'iot:',
+      `  endpoint: ${sb.iot.dataEndpoint}`,
+      `  thing_name: ${device.name}`,
+      `  certificate_file: ${files.cert}`,
+      `  private_key_file: ${files.key}`,
+      `  ca_file: ${files.ca}`,
+      ...(opts.schedule ? [`  schedule: '${opts.schedule}'`] : []),
+    ];
+    appendFileSync(device.configPath, `${section.join('\n')}\n`);
+  } finally {
+    iot.destroy();
+  }
 }
 
 /** How to start the agent: node arguments before `run` (e.g. ['dist/agent/main.js']). */

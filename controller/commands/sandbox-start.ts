@@ -1,8 +1,10 @@
 // fleetctl sandbox start: run the local AWS stand-in until SIGINT/SIGTERM. Prints the endpoint,
-// the pipeline account's credentials and the CA path; writes <dir>/sandbox.env for `source`.
+// the IoT endpoints, the pipeline account's credentials and the CA paths; writes <dir>/sandbox.env
+// for `source`.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeLimits, limitsFromFlags, mergeLimits, type LimitFlags } from '../../sandbox/limits/limits-config.js';
 import { loadSandboxConfig } from '../../sandbox/sandbox-config.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 
@@ -12,6 +14,8 @@ export interface SandboxStartOptions {
   readonly host?: string;
   readonly config?: string;
   readonly pickupTimeoutSeconds?: number;
+  /** --tps/--tps-default/--latency-ms/--throttle-rate/--throttle-seed, laid over the config's `limits`. */
+  readonly limits?: LimitFlags;
 }
 
 /** `export` lines for a POSIX shell, values single-quoted. */
@@ -24,20 +28,28 @@ export function renderEnvFile(env: Record<string, string>): string {
 
 export async function sandboxStart(opts: SandboxStartOptions, out: (line: string) => void): Promise<Sandbox> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'edge-sandbox-'));
+  const config = opts.config ? loadSandboxConfig(opts.config) : undefined;
+  const limits = mergeLimits(config?.limits ?? {}, limitsFromFlags(opts.limits ?? {}));
   const sandbox = await startSandbox({
     dir,
+    limits,
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
-    ...(opts.config ? { config: loadSandboxConfig(opts.config) } : {}),
+    ...(config ? { config } : {}),
     ...(opts.pickupTimeoutSeconds !== undefined ? { pickupTimeoutMs: opts.pickupTimeoutSeconds * 1000 } : {}),
   });
   const envFile = join(dir, 'sandbox.env');
   writeFileSync(envFile, renderEnvFile(sandbox.env()), { mode: 0o600 });
   out(`sandbox listening on ${sandbox.url} (region ${sandbox.region})`);
-  out(`  serves:       STS, S3 (path-style), CodeDeploy, CodeDeploy Commands, all on this one endpoint`);
+  out(`  serves:       STS, IAM, S3 (path-style), CodeDeploy, CodeDeploy Commands, IoT, IoT data, all on this one endpoint`);
   out(`  account:      ${sandbox.root.accountId} (pipeline), credentials ${sandbox.root.accessKeyId} / ${sandbox.root.secretAccessKey}`);
   out(`  signing CA:   ${join(dir, 'ca.pem')}`);
+  out(`  IoT CA:       ${join(dir, 'iot-ca.pem')}`);
+  out(`  IoT MQTT:     ${sandbox.iot.dataEndpoint} (mutual TLS; DescribeEndpoint iot:Data-ATS)`);
+  out(`  IoT creds:    https://${sandbox.iot.credentialsEndpoint}/role-aliases/<alias>/credentials (mutual TLS; iot:CredentialProvider)`);
   out(`  state:        ${dir}`);
+  const limitsLine = describeLimits(limits);
+  if (limitsLine) out(`  limits:       ${limitsLine}`);
   out(`  environment:  source ${envFile}`);
   return sandbox;
 }

@@ -94,6 +94,8 @@ const deregisterOnPremisesInstance: Operation = (ctx, input) => {
   const inst = ctx.state.instances[name];
   if (inst && isRegistered(inst)) {
     inst.deregisterTime = ctx.now;
+    // "Deregistering an on-premises instance removes any on-premises instance tags" (CodeDeploy guide).
+    inst.tags = [];
     arnIndexes.get(ctx.state)?.delete(hostIdentifierOf(inst));
     ctx.changed();
   }
@@ -108,8 +110,10 @@ const getOnPremisesInstance: Operation = (ctx, input): Wire<GetOnPremisesInstanc
 };
 
 const batchGetOnPremisesInstances: Operation = (ctx, input): Wire<BatchGetOnPremisesInstancesOutput> => {
-  const names = optionalArray<string>(input, 'instanceNames') ?? [];
+  const names = optionalArray<string>(input, 'instanceNames');
+  if (names === undefined) throw new AwsError('InstanceNameRequiredException', 'An on-premises instance name was not specified.');
   if (names.length > 100) throw new AwsError('BatchLimitExceededException', 'The maximum number of names or IDs allowed for this request (100) was exceeded.');
+  for (const n of names) if (typeof n !== 'string' || !INSTANCE_NAME.test(n)) throw new AwsError('InvalidInstanceNameException', 'The on-premises instance name was specified in an invalid format.');
   const instanceInfos = names.map((n) => ctx.state.instances[n]).filter((i) => i !== undefined);
   return { instanceInfos };
 };

@@ -52,20 +52,7 @@ export async function createSigningCa(opts: SigningCaOptions = {}): Promise<Sign
   // Both key pairs are generated concurrently (libuv threads): start-up time is one keygen, not two.
   const haveSignerKey = paths !== undefined && existsSync(paths.signerKey);
   const newSignerKeys = haveSignerKey ? undefined : generateRsaKeyPair();
-  let caCert: forge.pki.Certificate;
-  let caKey: forge.pki.rsa.PrivateKey;
-  if (paths && existsSync(paths.ca) && existsSync(paths.caKey)) {
-    caCert = pki.certificateFromPem(readFileSync(paths.ca, 'utf8'));
-    caKey = pki.privateKeyFromPem(readFileSync(paths.caKey, 'utf8')) as forge.pki.rsa.PrivateKey;
-  } else {
-    const keys = await generateRsaKeyPair();
-    caKey = keys.privateKey;
-    caCert = issueCaCertificate(keys, now());
-    if (paths) {
-      writeFileAtomic(paths.caKey, lf(pki.privateKeyToPem(caKey)), { mode: 0o600 });
-      writeFileAtomic(paths.ca, lf(pki.certificateToPem(caCert)), { mode: 0o644 });
-    }
-  }
+  const { cert: caCert, key: caKey } = await loadOrCreateCa(paths && { certPath: paths.ca, keyPath: paths.caKey }, CA_SUBJECT, now());
 
   let signerKeys: forge.pki.rsa.KeyPair;
   if (!newSignerKeys && paths) {
@@ -115,12 +102,36 @@ export async function createSigningCa(opts: SigningCaOptions = {}): Promise<Sign
   };
 }
 
+/**
+ * A root CA: loaded from `files` when both exist, else generated (and written there: key 0600,
+ * certificate 0644). Shared with the IoT CA.
+ */
+export async function loadOrCreateCa(
+  files: { certPath: string; keyPath: string } | undefined,
+  subject: forge.pki.CertificateField[],
+  at: Date,
+): Promise<{ cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }> {
+  if (files && existsSync(files.certPath) && existsSync(files.keyPath)) {
+    return {
+      cert: pki.certificateFromPem(readFileSync(files.certPath, 'utf8')),
+      key: pki.privateKeyFromPem(readFileSync(files.keyPath, 'utf8')) as forge.pki.rsa.PrivateKey,
+    };
+  }
+  const keys = await generateRsaKeyPair();
+  const cert = issueCaCertificate(keys, at, subject);
+  if (files) {
+    writeFileAtomic(files.keyPath, lf(pki.privateKeyToPem(keys.privateKey)), { mode: 0o600 });
+    writeFileAtomic(files.certPath, lf(pki.certificateToPem(cert)), { mode: 0o644 });
+  }
+  return { cert, key: keys.privateKey };
+}
+
 /** forge writes CRLF PEM; files and JSON payloads read better (and diff cleaner) with LF. */
-function lf(pem: string): string {
+export function lf(pem: string): string {
   return pem.replace(/\r\n/g, '\n');
 }
 
-async function generateRsaKeyPair(): Promise<forge.pki.rsa.KeyPair> {
+export async function generateRsaKeyPair(): Promise<forge.pki.rsa.KeyPair> {
   // Node's native generator: forge's pure-JS RSA-2048 generation takes seconds.
   const { privateKey } = await promisify(generateKeyPair)('rsa', {
     modulusLength: 2048,
@@ -139,7 +150,7 @@ const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d0609608648016503040201050
  * What forge's PKCS#7 signer calls (`key.sign(md)`), backed by Node's native RSA: forge's pure-JS
  * RSA-2048 private-key operation costs ~35 ms per spec, native well under 1 ms.
  */
-function rsaSha256Signer(key: KeyObject): { sign(md: forge.md.MessageDigest): string } {
+export function rsaSha256Signer(key: KeyObject): { sign(md: forge.md.MessageDigest): string } {
   return {
     sign(md) {
       const digest = Buffer.from(md.digest().getBytes(), 'binary');
@@ -149,7 +160,7 @@ function rsaSha256Signer(key: KeyObject): { sign(md: forge.md.MessageDigest): st
   };
 }
 
-function baseCertificate(publicKey: forge.pki.PublicKey, at: Date, days: number): forge.pki.Certificate {
+export function baseCertificate(publicKey: forge.pki.PublicKey, at: Date, days: number): forge.pki.Certificate {
   const cert = pki.createCertificate();
   cert.publicKey = publicKey;
   // Positive serial: a leading 0x01 byte keeps the DER INTEGER's sign bit clear.
@@ -159,10 +170,10 @@ function baseCertificate(publicKey: forge.pki.PublicKey, at: Date, days: number)
   return cert;
 }
 
-function issueCaCertificate(keys: forge.pki.rsa.KeyPair, at: Date): forge.pki.Certificate {
+function issueCaCertificate(keys: forge.pki.rsa.KeyPair, at: Date, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
   const cert = baseCertificate(keys.publicKey, at, CA_VALIDITY_DAYS);
-  cert.setSubject(CA_SUBJECT);
-  cert.setIssuer(CA_SUBJECT);
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },

@@ -54,11 +54,18 @@ t.test('start, use from the environment, stop, restart with the same state', asy
   const envText = readFileSync(join(dir, 'sandbox.env'), 'utf8');
   t.equal(statSync(join(dir, 'sandbox.env')).mode & 0o777, 0o600, 'the env file holds secrets: 0600');
   const env = parseEnvFile(envText);
-  t.same(Object.keys(env).sort(), ['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CODEDEPLOY', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_STS', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'EDGE_COMMANDS_ENDPOINT', 'EDGE_SANDBOX_CA']);
+  t.same(Object.keys(env).sort(), [
+    'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_CODEDEPLOY', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_IOT', 'AWS_ENDPOINT_URL_IOT_DATA_PLANE', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_STS',
+    'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'EDGE_COMMANDS_ENDPOINT', 'EDGE_IOT_CA', 'EDGE_SANDBOX_CA',
+  ]);
+  t.match(first.out(), `IoT CA:       ${join(dir, 'iot-ca.pem')}`);
+  t.match(first.out(), /IoT MQTT: {5}127\.0\.0\.1:\d+ \(mutual TLS/);
+  t.match(first.out(), /IoT creds: {4}https:\/\/127\.0\.0\.1:\d+\/role-aliases\/<alias>\/credentials/);
   const who = await sdkFromEnv(env, "import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts'; const r = await new STSClient({}).send(new GetCallerIdentityCommand({})); console.log(r.Arn);");
   t.equal(who, 'arn:aws:iam::111111111111:root');
   await sdkFromEnv(env, "import { CodeDeployClient, CreateApplicationCommand } from '@aws-sdk/client-codedeploy'; await new CodeDeployClient({}).send(new CreateApplicationCommand({ applicationName: 'kept' }));");
   await sdkFromEnv(env, "import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3'; const s3 = new S3Client({}); await s3.send(new CreateBucketCommand({ Bucket: 'kept' })); await s3.send(new PutObjectCommand({ Bucket: 'kept', Key: 'k', Body: 'v' }));");
+  await sdkFromEnv(env, "import { IoTClient, CreateThingCommand } from '@aws-sdk/client-iot'; await new IoTClient({}).send(new CreateThingCommand({ thingName: 'kept' }));");
   t.equal(await first.stop(), 0, 'SIGTERM stops it cleanly');
 
   const second = await startSandboxProcess(dir);
@@ -69,6 +76,8 @@ t.test('start, use from the environment, stop, restart with the same state', asy
   t.equal(apps, 'kept');
   const body = await sdkFromEnv(env2, "import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; const r = await new S3Client({}).send(new GetObjectCommand({ Bucket: 'kept', Key: 'k' })); console.log(await r.Body.transformToString());");
   t.equal(body, 'v');
+  const things = await sdkFromEnv(env2, "import { IoTClient, ListThingsCommand } from '@aws-sdk/client-iot'; const r = await new IoTClient({}).send(new ListThingsCommand({})); console.log(r.things.map((x) => x.thingName).join(','));");
+  t.equal(things, 'kept', 'AWS_ENDPOINT_URL_IOT points the IoT client at the sandbox');
 });
 
 t.test('--port-base and a --config that names the tenant accounts and roles', async (t) => {
@@ -80,6 +89,8 @@ t.test('--port-base and a --config that names the tenant accounts and roles', as
   const sb = await startSandboxProcess(join(dir, 'state'), ['--port-base', String(port), '--config', join(dir, 'sandbox.yaml')]);
   t.teardown(() => sb.stop());
   t.match(sb.out(), `sandbox listening on http://127.0.0.1:${port} (region eu-west-1)`);
+  t.match(sb.out(), `IoT MQTT:     127.0.0.1:${port + 1} `, 'the MQTT broker on --port-base + 1');
+  t.match(sb.out(), `https://127.0.0.1:${port + 2}/role-aliases/`, 'the credentials provider on --port-base + 2');
   const env = parseEnvFile(readFileSync(join(dir, 'state', 'sandbox.env'), 'utf8'));
   const assume = (acct: string, role: string): string =>
     `import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts'; try { const r = await new STSClient({}).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::${acct}:role/${role}', RoleSessionName: 'ci' })); console.log(r.AssumedRoleUser.Arn); } catch (e) { console.log(e.name); }`;

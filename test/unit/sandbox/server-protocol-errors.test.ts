@@ -12,7 +12,8 @@ t.test('protocol by signing service', async (t) => {
   t.equal(protocolOf('codedeploy-commands'), 'json');
   t.equal(protocolOf('s3'), 'rest-xml');
   t.equal(protocolOf('sts'), 'query');
-  t.equal(protocolOf('iotdata'), 'json');
+  t.equal(protocolOf('iot'), 'rest-json');
+  t.equal(protocolOf('iotdata'), 'rest-json');
   t.equal(protocolOf('something-new'), 'json');
 });
 
@@ -23,6 +24,16 @@ t.test('JSON 1.1', async (t) => {
   t.equal(r.headers?.['content-type'], 'application/x-amz-json-1.1');
   t.same(JSON.parse(String(r.body)), { __type: 'InstanceNameAlreadyRegisteredException', message: 'The on-premises instance name is already registered' });
   t.same(JSON.parse(String(renderAwsError(err, 'json', 'rid').body)), { __type: 'InvalidBucketName', message: 'Bad <name> & "quotes"', BucketName: 'a&b' });
+});
+
+t.test('REST-JSON (IoT): code in x-amzn-ErrorType, body with message and members', async (t) => {
+  const r = renderAwsError(new AwsError('ResourceAlreadyExistsException', 'Thing rpi-01 already exists', 409, { resourceId: 'rpi-01' }), 'rest-json', 'rid');
+  t.equal(r.status, 409);
+  t.equal(r.headers?.['x-amzn-errortype'], 'ResourceAlreadyExistsException');
+  t.equal(r.headers?.['content-type'], 'application/json');
+  t.same(JSON.parse(String(r.body)), { message: 'Thing rpi-01 already exists', resourceId: 'rpi-01' });
+  t.equal(authError('unknown-key', 'rest-json').status, 403);
+  t.equal(internalError('rest-json').code, 'InternalFailureException');
 });
 
 t.test('S3 REST-XML', async (t) => {
