@@ -11,14 +11,19 @@ import { CommandPoller } from './command/command-poller.js';
 import { commandsEndpoint } from './command/commands-endpoint.js';
 import { checkFipsRegion, DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, resolveOnPremisesConfigPath, type AgentConfig } from './config/agent-config.js';
 import { credentialProviderFor } from './config/credentials.js';
+import { iotHostIdentity, readIotCertificate } from './config/iot-credentials.js';
 import { loadOnPremisesConfig } from './config/onprem-config.js';
 import { checkOnPremisesSecretFiles } from './config/secret-files.js';
 import { CommandExecutor } from './deployment/command-executor.js';
 import { executorDepsFromConfig } from './deployment/executor-from-config.js';
 import { deploymentLayout } from './deployment/layout.js';
 import { RootLock } from './deployment/root-lock.js';
+import { DEFAULT_HEALTH_CONFIG } from './health/health-config.js';
+import { createHealthSampler, type HealthSampler } from './health/sampler.js';
+import { startStatusLed } from './health/status-led.js';
 import { openDeploymentSpec } from './deployment/spec-envelope.js';
 import { createS3BundleFetcher } from './revision/s3-bundle-fetcher.js';
+import { telemetryFromConfig } from './telemetry/telemetry-from-config.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -37,6 +42,19 @@ function loadConfig(path: string | undefined): AgentConfig {
   return file ? loadAgentConfig(file).config : DEFAULT_AGENT_CONFIG;
 }
 
+/** One health sampler for the gate, the status LED and the telemetry, built on first use only
+ * (an agent without health features never loads systeminformation). */
+function sharedHealthSampler(config: AgentConfig, rootDir: string, env: NodeJS.ProcessEnv): Pick<HealthSampler, 'sample' | 'close'> {
+  let sampler: HealthSampler | undefined;
+  return {
+    sample: (o) => {
+      sampler ??= createHealthSampler(config.health ?? DEFAULT_HEALTH_CONFIG, { rootDir, env });
+      return sampler.sample(o);
+    },
+    close: () => sampler?.close(),
+  };
+}
+
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const config = loadConfig(opts.configPath);
   const log = opts.makeLogger(config);
@@ -49,7 +67,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   checkOnPremisesSecretFiles(onprem);
   const region = config.region ?? onprem.region;
   if (config.useFipsMode) checkFipsRegion(config, region);
-  const credentials = credentialProviderFor(onprem, { warn: (m) => log.warn(m), sdkRecheckSeconds: 30 });
+  let iotIdentity: ReturnType<typeof iotHostIdentity> | undefined;
+  const credentials = credentialProviderFor(onprem, { warn: (m) => log.warn(m), sdkRecheckSeconds: 30, onIotRefresh: () => iotIdentity?.recheck() });
+  if (onprem.mode === 'iot-certificate') {
+    // the IoT-certificate identity: no keys on the device; the host identifier is the session ARN
+    readIotCertificate(onprem.iot);
+    iotIdentity = iotHostIdentity(credentials, { region, ...(config.stsEndpointOverride ? { endpoint: config.stsEndpointOverride } : {}), log });
+  }
+  const hostIdentifier = iotIdentity ? await iotIdentity.resolve(opts.stop) : onprem.hostIdentifier;
+  if (hostIdentifier === undefined) return; // stopped before the IoT identity was known
 
   const layout = deploymentLayout(config.rootDir);
   mkdirSync(layout.rootDir, { recursive: true });
@@ -66,8 +92,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       readTimeoutMs: config.httpReadTimeoutSeconds * 1000,
       ...(config.proxyUri ? { proxy: config.proxyUri } : {}),
     });
+    const health = sharedHealthSampler(config, layout.rootDir, opts.env);
     const executor = new CommandExecutor({
-      ...executorDepsFromConfig(config, { layout, log, env: opts.env }),
+      ...executorDepsFromConfig(config, { layout, log, env: opts.env, healthSampler: health }),
       fetchRemote: createS3BundleFetcher({
         region,
         credentials,
@@ -75,12 +102,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         log,
       }),
     });
-    const state = new AgentStateFile({ rootDir: layout.rootDir }, { agentVersion: AGENT_VERSION, hostIdentifier: onprem.hostIdentifier });
+    const state = new AgentStateFile({ rootDir: layout.rootDir }, { agentVersion: AGENT_VERSION, hostIdentifier });
     const scale = opts.backoffScale ?? 1;
     const poller = new CommandPoller({
       commands,
       executor,
-      hostIdentifier: onprem.hostIdentifier,
+      hostIdentifier,
       openSpec: (result) =>
         openDeploymentSpec(result, {
           developerMode: config.developerMode,
@@ -103,10 +130,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       boundTimer.unref();
     };
     opts.stop.addEventListener('abort', onStop, { once: true });
-    log.info({ hostIdentifier: onprem.hostIdentifier, region, rootDir: layout.rootDir, version: AGENT_VERSION }, 'edge-agent started');
+    // IoT telemetry (shadow + dt/<thing>/health) when the config has an iot: section; it never blocks polling
+    const telemetry = telemetryFromConfig({ config, onprem, rootDir: layout.rootDir, log, agentVersion: AGENT_VERSION, hostIdentifier, sampleHealth: () => health.sample(), deployment: () => state.snapshot });
+    await telemetry?.start();
+    // status LED (health.led): idle / deploying / last deployment failed / unhealthy
+    const led = config.health?.led ? await startStatusLed({ health: { ...config.health, led: config.health.led }, rootDir: layout.rootDir, env: opts.env, activity: () => state.snapshot, log, sampler: health }) : undefined;
+    log.info({ hostIdentifier, region, rootDir: layout.rootDir, version: AGENT_VERSION }, 'edge-agent started');
     try {
       await poller.run(opts.stop, commandStop.signal);
     } finally {
+      await telemetry?.stop();
+      await led?.stop();
+      health.close();
       clearTimeout(boundTimer);
       state.stopped();
       log.info('edge-agent stopped');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // edge-agent composition root: parses the command line, builds loggers, wires deps.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { describeError, isEdgeError } from '../shared/errors.js';
@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { runLocalDeploy } from './cli/deploy-command.js';
 import { DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from './config/agent-config.js';
 import { parseEventList } from './cli/local-deploy-options.js';
+import { agentCliEnv } from './health/agent-cli-env.js';
 import { AGENT_VERSION } from './version.js';
 
 function fileLogger(logDir: string, verbose: boolean): Logger {
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
         {
           out: (line) => process.stdout.write(`${line}\n`),
           makeLogger: (config, logDir) => fileLogger(logDir, opts['verbose'] === true || config.verbose),
-          env: process.env,
+          env: { ...process.env, ...agentCliEnv(process, configFileInUse(str('agentConfigurationFile'))) },
           signal: controller.signal,
         },
       );
@@ -81,7 +82,7 @@ export function buildProgram(): Command {
       await runDaemon({
         ...(opts.config ? { configPath: opts.config } : {}),
         ...(opts.onPremisesConfig ? { onPremisesConfigPath: opts.onPremisesConfig } : {}),
-        env: process.env,
+        env: { ...process.env, ...agentCliEnv(process, configFileInUse(opts.config)) },
         // JSON lines on stdout: journald keeps them (pino-pretty is a dev-only pipe)
         makeLogger: (config) => createLogger({ name: 'edge-agent', level: config.verbose ? 'debug' : 'info' }),
         stop: stop.signal,
@@ -104,6 +105,25 @@ export function buildProgram(): Command {
       );
     });
   program
+    .command('health')
+    .description('sample the device health checks; exit 0 healthy, 1 unhealthy (a check failed), 2 a probe could not read')
+    .option('-c, --config <path>', 'agent config file (default $EDGE_AGENT_CONFIG, else /etc/edge-agent/agent.yml when present)')
+    .option('-f, --checks-file <path>', 'more checks (YAML with a checks: map), e.g. a revision\'s own sensor checks')
+    .option('--check <name...>', 'only these checks (repeat, or separate with commas)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { config?: string; checksFile?: string; check?: string[]; json?: boolean }) => {
+      const { runHealthCommand } = await import('./cli/health-command.js');
+      process.exitCode = await runHealthCommand(
+        {
+          ...(opts.config ? { config: opts.config } : {}),
+          ...(opts.checksFile ? { checksFile: opts.checksFile } : {}),
+          ...(opts.check ? { checks: opts.check.flatMap((c) => c.split(',')).map((c) => c.trim()).filter((c) => c !== '') } : {}),
+          json: opts.json === true,
+        },
+        { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), env: process.env },
+      );
+    });
+  program
     .command('status')
     .description('what the agent is doing or last did, read from its state on disk')
     .option('-c, --config <path>', 'agent config file (for root_dir)')
@@ -118,6 +138,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The agent config file a command uses (absolute), for hooks calling `edge-agent health`. */
+function configFileInUse(path: string | undefined): string | undefined {
+  const file = path ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+  return file === undefined ? undefined : resolve(file);
+}
+
 function agentConfigOrDefault(path: string | undefined): AgentConfig {
   const file = path ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
   return file ? loadAgentConfig(file).config : DEFAULT_AGENT_CONFIG;
@@ -127,5 +153,6 @@ buildProgram()
   .parseAsync(process.argv)
   .catch((e: unknown) => {
     process.stderr.write(`ERROR: ${isEdgeError(e) ? describeError(e) : (e as Error).message}\n`);
-    process.exitCode = 1;
+    // exit now: an MQTT5 client or SDK sockets opened before the failure must not hold the process
+    process.exit(1);
   });

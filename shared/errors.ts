@@ -91,6 +91,22 @@ export const ERROR_CODES = {
   BUNDLE_ETAG_MISMATCH: { diagnostic: 5, retryable: false, summary: 'the downloaded revision is not the one the deployment names', action: 'The object changed after the deployment was created: create a new deployment.' },
   CREDENTIALS_UNAVAILABLE: { diagnostic: 5, retryable: true, summary: 'the agent has no usable AWS credentials', action: 'Check the on-premises config and its credentials file.' },
   CONFIG_INSECURE_PERMISSIONS: { diagnostic: 5, retryable: false, summary: 'a file holding secrets is readable by other users', action: 'chmod 600 the file (and chown it to the agent user).' },
+  // --- AWS IoT: credentials provider identity, telemetry (agent/config/iot-*, agent/telemetry) ---
+  IOT_CREDENTIALS_UNAVAILABLE: { diagnostic: 5, retryable: true, summary: 'the AWS IoT credentials provider could not be reached', action: 'Check the network and iot_credentials_endpoint (aws iot describe-endpoint --endpoint-type iot:CredentialProvider); the agent retries.' },
+  IOT_CREDENTIALS_REJECTED: { diagnostic: 5, retryable: false, summary: 'the AWS IoT credentials provider refused the device certificate', action: 'Check the certificate is ACTIVE and attached to iot_thing_name, the role alias exists, and the certificate policy allows iot:AssumeRoleWithCertificate on it.' },
+  IOT_SDK_UNAVAILABLE: { diagnostic: 5, retryable: false, summary: 'the AWS IoT device SDK cannot be loaded on this machine', action: 'Install aws-crt for this platform (32-bit ARM needs a source build), or remove the iot section to run without telemetry.' },
+  IOT_PUBLISH_REFUSED: { diagnostic: 5, retryable: false, summary: 'the MQTT broker refused a telemetry publish', action: 'Check the IoT policy of the device certificate allows iot:Publish on $aws/things/<thing>/shadow/* and dt/<thing>/*.' },
+  IOT_SHADOW_REJECTED: { diagnostic: 5, retryable: false, summary: 'the device shadow rejected an update', action: 'See the code and message in the log; a 4xx means the reported document is refused (size, depth, or policy).' },
+  IOT_SHADOW_TIMEOUT: { diagnostic: 5, retryable: true, summary: 'the device shadow did not answer in time', action: 'Nothing to do: the report stays spooled and is sent again; check the connection if it persists.' },
+  // --- Device health (agent/health) ---------------------------------------------------
+  HEALTH_GATE_UNHEALTHY: { diagnostic: 5, retryable: false, summary: 'the health gate refused to deploy onto an unhealthy device', action: 'Fix the failing checks listed in the message (or adjust health.checks / health.gate in the agent config), check with `edge-agent health`, then redeploy.' },
+  HEALTH_CHECK_UNKNOWN: { diagnostic: 5, retryable: false, summary: 'a health check name is not configured', action: 'Use a name from health.checks in the agent config (edge-agent check-config lists them), or define it in the checks file given with -f.' },
+  // --- Fleet registration (controller/fleet) ------------------------------------------
+  FLEET_INVENTORY_INVALID: { diagnostic: 5, retryable: false, summary: 'the fleet inventory has invalid rows', action: 'Fix every row listed (line, field, reason); nothing was changed in AWS.' },
+  FLEET_IOT_SETUP: { diagnostic: 5, retryable: false, summary: 'the fleet-wide IoT setup (role alias, policy, endpoints) failed', action: 'Fix what the message names (e.g. pass --iot-role-arn so the role alias can be created), then run again.' },
+  FLEET_NAME_CONFLICT: { diagnostic: 5, retryable: false, summary: 'the device name or identity is registered to another ARN or device', action: 'Deregister the other registration (fleetctl deregister NAME), or give this device another name or identity.' },
+  FLEET_DEVICE_FAILED: { diagnostic: 5, retryable: true, summary: 'a device could not be registered or deregistered', action: 'Run the same command again: it resumes and does only the missing steps.' },
+  FLEET_DEPLOYMENT_IN_PROGRESS: { diagnostic: 5, retryable: true, summary: 'the device is in a deployment that is still running', action: 'Wait for the deployment to finish (or stop it), or pass --force.' },
   // --- CLI and configuration ----------------------------------------------------------
   CLI_USAGE: { diagnostic: 5, retryable: false, summary: 'invalid command-line arguments', action: 'See --help.' },
   CONFIG_NOT_FOUND: { diagnostic: 5, retryable: false, summary: 'the configuration file is missing', action: 'Create it or point -c/--config at an existing file.' },

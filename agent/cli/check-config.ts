@@ -13,7 +13,10 @@ import {
   loadAgentConfig,
   type AgentConfig,
 } from '../config/agent-config.js';
+import { sectionViews } from '../config/config-sections.js';
 import { credentialProviderFor, redactAccessKeyId } from '../config/credentials.js';
+import { formatIotEndpoint, resolveTelemetryConfig } from '../config/iot-config.js';
+import { readIotCertificate } from '../config/iot-credentials.js';
 import { loadOnPremisesConfig, type OnPremisesConfig } from '../config/onprem-config.js';
 import { checkSecretFile, currentUid, secretFilesOf } from '../config/secret-files.js';
 
@@ -53,11 +56,34 @@ interface Report {
 function agentConfigView(config: AgentConfig): Report['agentConfig'] {
   const view: Report['agentConfig'] = {};
   for (const [key, { field }] of Object.entries(AGENT_CONFIG_KEYS)) view[key] = config[field] ?? null;
-  return view;
+  // nested sections (health:, ...) as flat "section.key" rows
+  return { ...view, ...sectionViews(config) };
 }
 
 async function identityView(onprem: OnPremisesConfig, agentUid: number, fail: (e: unknown) => void): Promise<NonNullable<Report['identity']>> {
-  const view: NonNullable<Report['identity']> = { mode: onprem.mode, region: onprem.region, host_identifier: onprem.hostIdentifier };
+  const view: NonNullable<Report['identity']> = {
+    mode: onprem.mode,
+    region: onprem.region,
+    host_identifier: onprem.hostIdentifier ?? '(learnt at start: the session ARN, STS GetCallerIdentity)',
+  };
+  if (onprem.mode === 'iot-certificate') {
+    const { iot } = onprem;
+    Object.assign(view, {
+      iot_thing_name: iot.thingName,
+      iot_role_alias: iot.roleAlias,
+      iot_credentials_endpoint: formatIotEndpoint(iot.credentialsEndpoint),
+      iot_certificate_file: iot.certificateFile,
+      iot_private_key_file: iot.privateKeyFile,
+      iot_ca_file: iot.caFile ?? null,
+    });
+    try {
+      // the files the daemon reads (key 0600, PEM); the credentials provider itself is not called
+      readIotCertificate(iot, { agentUid });
+    } catch (e) {
+      fail(e);
+    }
+    return view;
+  }
   if (onprem.mode === 'iam-user') {
     view['aws_access_key_id'] = redactAccessKeyId(onprem.credentials.accessKeyId);
     view['aws_secret_access_key'] = 'REDACTED';
@@ -152,6 +178,14 @@ async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promi
     }
   }
   report.identity = { ...(await identityView(onprem, env.agentUid, secretsOk ? fail : () => undefined)), effective_region: region };
+  if (config.iot?.enabled) {
+    try {
+      // the telemetry certificate: the iot: section's own, else the IoT identity's
+      readIotCertificate(resolveTelemetryConfig(config.iot, onprem.mode === 'iot-certificate' ? onprem.iot : undefined), { agentUid: env.agentUid });
+    } catch (e) {
+      fail(e);
+    }
+  }
   return report;
 }
 

@@ -14,7 +14,10 @@
 //   add up to more than 3600 s); systemd's TimeoutStopSec must be at least this.
 import { existsSync, readFileSync } from 'node:fs';
 import { EdgeError } from '../../shared/errors.js';
+import type { HealthConfig } from '../health/health-config.js';
+import type { IotSection } from './iot-config.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../revision/unpack.js';
+import { applySection, isSectionName } from './config-sections.js';
 import { readYamlKeys } from './yaml-keys.js';
 
 export interface AgentConfig {
@@ -55,6 +58,12 @@ export interface AgentConfig {
   readonly specSignerSubject?: string;
   /** Accept unsigned TEXT/JSON deployment specs (never on a real fleet). */
   readonly developerMode: boolean;
+  /** The `health:` section (agent/health/health-config.ts); unset: the built-in checks, no gate, no LED. */
+  readonly health?: HealthConfig;
+  /** The `iot:` section (agent/config/iot-config.ts): device shadow + telemetry; unset: no IoT, the SDK is never loaded. */
+  readonly iot?: IotSection;
+  /** STS endpoint (GetCallerIdentity of the IoT-certificate identity). */
+  readonly stsEndpointOverride?: string;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/edge-agent/agent.yml';
@@ -116,6 +125,7 @@ export const AGENT_CONFIG_KEYS = {
   proxy_uri: { field: 'proxyUri', kind: 'url' },
   deploy_control_endpoint: { field: 'deployControlEndpoint', kind: 'url' },
   s3_endpoint_override: { field: 's3EndpointOverride', kind: 'url' },
+  sts_endpoint_override: { field: 'stsEndpointOverride', kind: 'url' },
   enable_auth_policy: { field: 'enableAuthPolicy', kind: 'boolean' },
   use_fips_mode: { field: 'useFipsMode', kind: 'boolean' },
   spec_ca_file: { field: 'specCaFile', kind: 'path' },
@@ -196,7 +206,7 @@ function isLoopback(url: string): boolean {
 
 function crossKeyChecks(config: AgentConfig, source: string, doc: Record<string, unknown>, warnings: string[]): void {
   if (config.useFipsMode && config.region !== undefined) checkFipsRegion(config, config.region);
-  for (const key of ['deploy_control_endpoint', 's3_endpoint_override'] as const) {
+  for (const key of ['deploy_control_endpoint', 's3_endpoint_override', 'sts_endpoint_override'] as const) {
     const url = config[AGENT_CONFIG_KEYS[key].field];
     if (url?.startsWith('http:') && !isLoopback(url)) warnings.push(`config key ${key} in ${source} uses plain http:// to a host that is not loopback: requests are signed but not encrypted`);
   }
@@ -225,6 +235,8 @@ export function parseAgentConfig(text: string, source: string): { config: AgentC
       const coerced = coerce(key, spec.kind, value);
       if (coerced === undefined) delete config[spec.field];
       else config[spec.field] = coerced;
+    } else if (isSectionName(key)) {
+      applySection(config, key, value, warnings);
     } else if (!KNOWN_OTHER_KEYS.has(key)) {
       warnings.push(`config key ${key} in ${source} is unknown and ignored`);
     }

@@ -1,5 +1,6 @@
 // AWS credentials of the on-premises identity (reference §5.4).
 // - IAM user: the static keys of the on-premises file.
+// - IoT certificate: temporary keys from the AWS IoT credentials provider (iot-credentials.ts).
 // - IAM session: the INI file named by aws_credentials_file, [default] profile, read as the
 //   official FileCredentials does: the identity expires 30 min after the read and is re-read
 //   5 min before that (v2's buffer). Unlike the official agent the file is also re-read as soon
@@ -8,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { EdgeError, isEdgeError } from '../../shared/errors.js';
+import { iotCredentialProvider } from './iot-credentials.js';
 import type { OnPremisesConfig } from './onprem-config.js';
 import { currentUid, insecureSecretFileReason } from './secret-files.js';
 
@@ -119,10 +121,22 @@ function fileCredentialProvider(path: string, options: CredentialProviderOptions
 }
 
 /** The credential provider for the on-premises identity (static for an IAM user). */
-export function credentialProviderFor(onprem: OnPremisesConfig, options: CredentialProviderOptions = {}): AwsCredentialIdentityProvider {
+export function credentialProviderFor(
+  onprem: OnPremisesConfig,
+  options: CredentialProviderOptions & { readonly onIotRefresh?: () => void } = {},
+): AwsCredentialIdentityProvider {
   if (onprem.mode === 'iam-user') {
     const identity: AwsCredentialIdentity = { ...onprem.credentials };
     return async () => identity;
+  }
+  if (onprem.mode === 'iot-certificate') {
+    // temporary keys with a real expiration: SDK clients ask again 5 min before it
+    return iotCredentialProvider(onprem.iot, {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.agentUid !== undefined ? { agentUid: options.agentUid } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+      ...(options.onIotRefresh ? { onRefresh: options.onIotRefresh } : {}),
+    });
   }
   return fileCredentialProvider(onprem.credentialsFile, options);
 }

@@ -1,12 +1,16 @@
 // The on-premises identity file, compatible with codedeploy.onpremises.yml (reference §5.2):
 //   IAM user:    region, iam_user_arn, aws_access_key_id, aws_secret_access_key
 //   IAM session: region, iam_session_arn, aws_credentials_file
+//   IoT certificate (ours): region, iot_thing_name, iot_role_alias, iot_credentials_endpoint,
+//                iot_certificate_file, iot_private_key_file[, iot_ca_file]; the host identifier is
+//                the assumed-role session ARN, learnt at start (iot-credentials.ts)
 // Keys may carry the Ruby leading colon; a duplicate key's last value wins. The official error
 // messages are kept verbatim. Messages never contain a secret value.
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { EdgeError } from '../../shared/errors.js';
 import { isRegionName } from './agent-config.js';
+import { IOT_IDENTITY_KEYS, parseIotIdentityKeys, type IotIdentitySettings } from './iot-config.js';
 import { readYamlKeys } from './yaml-keys.js';
 
 export interface StaticCredentials {
@@ -18,31 +22,42 @@ interface Common {
   /** The file this came from. */
   readonly source: string;
   readonly region: string;
-  /** The iam_user_arn or iam_session_arn, sent as HostIdentifier in every Commands call. */
-  readonly hostIdentifier: string;
   /** The file itself holds a secret (aws_secret_access_key), so it must be private to the agent. */
   readonly holdsSecrets: boolean;
 }
 
 export interface IamUserIdentity extends Common {
   readonly mode: 'iam-user';
+  /** The iam_user_arn, sent as HostIdentifier in every Commands call. */
+  readonly hostIdentifier: string;
   readonly credentials: StaticCredentials;
   readonly credentialsFile?: undefined;
 }
 
 export interface IamSessionIdentity extends Common {
   readonly mode: 'iam-session';
+  /** The iam_session_arn, sent as HostIdentifier in every Commands call. */
+  readonly hostIdentifier: string;
   readonly credentials?: undefined;
   /** INI file with a [default] profile, kept fresh by something else (e.g. the session helper). */
   readonly credentialsFile: string;
 }
 
-export type OnPremisesConfig = IamUserIdentity | IamSessionIdentity;
+export interface IotCertificateIdentity extends Common {
+  readonly mode: 'iot-certificate';
+  /** Not in the file: the session ARN of the credentials (STS GetCallerIdentity at start). */
+  readonly hostIdentifier?: undefined;
+  readonly credentials?: undefined;
+  readonly credentialsFile?: undefined;
+  readonly iot: IotIdentitySettings;
+}
+
+export type OnPremisesConfig = IamUserIdentity | IamSessionIdentity | IotCertificateIdentity;
 
 const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/.+$/;
 const IAM_SESSION_ARN = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/[^/]+\/.+$/;
 const SECRET_KEYS = new Set(['aws_secret_access_key', 'aws_session_token']);
-const KNOWN_KEYS = new Set(['region', 'iam_user_arn', 'iam_session_arn', 'aws_access_key_id', 'aws_secret_access_key', 'aws_credentials_file']);
+const KNOWN_KEYS = new Set(['region', 'iam_user_arn', 'iam_session_arn', 'aws_access_key_id', 'aws_secret_access_key', 'aws_credentials_file', ...IOT_IDENTITY_KEYS]);
 
 const invalid = (message: string, source: string): EdgeError => new EdgeError('CONFIG_INVALID', message, { details: { path: source } });
 
@@ -85,9 +100,13 @@ export function parseOnPremisesConfig(text: string, source: string): { config: O
   const userArn = stringKey(keys, 'iam_user_arn', source);
   const sessionArn = stringKey(keys, 'iam_session_arn', source);
   if (userArn !== undefined && sessionArn !== undefined) throw invalid("On Premises config cannot contain both 'iam_user_arn' and 'iam_session_arn' keys.", source);
-  if (userArn === undefined && sessionArn === undefined) {
+  const iotKeys = IOT_IDENTITY_KEYS.filter((k) => keys[k] !== undefined && keys[k] !== null);
+  if (iotKeys.length > 0 && (userArn !== undefined || sessionArn !== undefined)) {
+    throw invalid(`on-premises config ${source}: '${iotKeys[0]}' (the IoT certificate identity) cannot be combined with '${userArn !== undefined ? 'iam_user_arn' : 'iam_session_arn'}': keep one identity`, source);
+  }
+  if (userArn === undefined && sessionArn === undefined && iotKeys.length === 0) {
     throw invalid(
-      `on-premises config ${source} names no identity: set 'iam_user_arn' (with 'aws_access_key_id', 'aws_secret_access_key' and 'region') or 'iam_session_arn' (with 'aws_credentials_file' and 'region')`,
+      `on-premises config ${source} names no identity: set 'iam_user_arn' (with 'aws_access_key_id', 'aws_secret_access_key' and 'region'), 'iam_session_arn' (with 'aws_credentials_file' and 'region') or 'iot_thing_name' (with 'iot_role_alias', 'iot_credentials_endpoint', 'iot_certificate_file', 'iot_private_key_file' and 'region')`,
       source,
     );
   }
@@ -96,7 +115,11 @@ export function parseOnPremisesConfig(text: string, source: string): { config: O
     .map((k) => `on-premises config key ${k} in ${source} is unknown and ignored`);
   const holdsSecrets = stringKey(keys, 'aws_secret_access_key', source) !== undefined;
   let config: OnPremisesConfig;
-  if (userArn !== undefined) {
+  if (iotKeys.length > 0) {
+    const region = stringKey(keys, 'region', source);
+    if (region === undefined) throw invalid("'region' key is required when 'iot_thing_name' is provided.", source);
+    config = { mode: 'iot-certificate', source, region, holdsSecrets, iot: parseIotIdentityKeys(keys, source) };
+  } else if (userArn !== undefined) {
     const v = required(keys, ['region', 'aws_access_key_id', 'aws_secret_access_key'], 'iam_user_arn', source);
     if (!IAM_USER_ARN.test(userArn)) throw invalid(`on-premises config ${source}: 'iam_user_arn' must look like arn:aws:iam::<account>:user/<name>, got ${JSON.stringify(userArn)}`, source);
     if (!/^[A-Z0-9]{16,128}$/.test(v['aws_access_key_id'] as string)) {

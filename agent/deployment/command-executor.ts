@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { HOOK_EVENTS, revisionSourceFor } from '../../appspec/index.js';
 import { EdgeError, toEdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import type { HealthGatePort } from '../health/gate.js';
 import { renderCompletionDiagnostics } from '../hooks/diagnostics.js';
 import { runHookScripts } from '../hooks/hook-runner.js';
 import { buildHookEnv } from '../hooks/script-env.js';
@@ -34,6 +35,8 @@ export interface CommandExecutorDeps {
   /** Hook commands this executor accepts; defaults to the 9 standard hooks. */
   readonly hookMappingKeys?: readonly string[];
   readonly fetchRemote?: RemoteBundleFetcher;
+  /** Samples device health before DownloadBundle and refuses unhealthy devices (agent/health/gate.ts). */
+  readonly healthGate?: HealthGatePort;
 }
 
 export interface CommandResult {
@@ -176,6 +179,7 @@ export class CommandExecutor {
   private async run(commandName: string, spec: DeploymentSpec, signal?: AbortSignal): Promise<boolean> {
     const { deps } = this;
     if (commandName === 'DownloadBundle') {
+      await deps.healthGate?.check({ scriptsLogPath: deps.layout.scriptsLog(spec.deploymentGroupId, spec.deploymentId), deploymentId: spec.deploymentId, event: commandName });
       await downloadBundle(spec, { layout: deps.layout, log: deps.log.child({ deploymentId: spec.deploymentId }), maxRevisions: deps.maxRevisions, archiveLimits: deps.archiveLimits, ...(deps.fetchRemote ? { fetchRemote: deps.fetchRemote } : {}) }, signal);
       return false;
     }

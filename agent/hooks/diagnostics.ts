@@ -17,8 +17,10 @@ interface Diagnostics {
   log: string;
 }
 
-/** Script errors carry the script name and the log tail; the others do not. */
+/** Script errors carry the script name and the log tail; the others do not, except the health
+ * gate, which names itself as the script and carries its sample as the log. */
 const SCRIPT_DIAGNOSTICS: ReadonlySet<number> = new Set([1, 2, 3, 4, 6]);
+const SCRIPT_LIKE_CODES: ReadonlySet<string> = new Set(['HEALTH_GATE_UNHEALTHY']);
 const TRUNCATED = '…';
 
 const render = (d: Diagnostics): string =>
@@ -32,8 +34,8 @@ function toDiagnostics(outcome: CompletionOutcome): Diagnostics {
     return { error_code: 5, script_name: '', message: e instanceof Error ? e.message : String(e), log: '' };
   }
   const code: number = ERROR_CODES[e.code].diagnostic;
-  if (!SCRIPT_DIAGNOSTICS.has(code)) return { error_code: code, script_name: '', message: e.message, log: '' };
   const { scriptName, log } = e.details;
+  if (!SCRIPT_DIAGNOSTICS.has(code) && !SCRIPT_LIKE_CODES.has(e.code)) return { error_code: code, script_name: '', message: e.message, log: '' };
   return {
     error_code: code,
     script_name: typeof scriptName === 'string' ? scriptName : '',

@@ -1,13 +1,22 @@
 #!/bin/sh
-# BeforeInstall: refuse to install onto a board whose sensor GPIO line is not usable.
-# PLACEHOLDER until the device-health issue ships `edge-agent health --check gpio`: it only
-# checks that the configured line number is sane, and says when GPIO sysfs is absent.
-DHT11_GPIO=4
-case "$DHT11_GPIO" in
-  ''|*[!0-9]*) echo "DHT11_GPIO is not a BCM line number: $DHT11_GPIO" >&2; exit 1 ;;
+# BeforeInstall: refuse to install onto a board whose DHT11 data line is not usable.
+# `edge-agent health` exits 0 healthy, 1 unhealthy (the line reads low), 2 the line cannot be read.
+here=$(dirname "$0")
+. "$here/edge-agent-health.sh"
+
+edge_agent health -f "$here/health-checks.yml" --check dht11_line
+rc=$?
+case $rc in
+  0) echo "DHT11 data line OK" ;;
+  1) echo "DHT11 data line reads low: check the sensor's wiring and power (BCM 4, pin 7)" >&2 ;;
+  *)
+    if is_raspberry_pi; then
+      echo "cannot read the DHT11 data line (exit $rc): see the reason above" >&2
+    else
+      # a build machine or the fleet demo: no header GPIO to test
+      echo "not a Raspberry Pi: GPIO check skipped"
+      rc=0
+    fi
+    ;;
 esac
-if [ -d /sys/class/gpio ]; then
-  echo "GPIO sysfs present; DHT11 expected on BCM $DHT11_GPIO"
-else
-  echo "no /sys/class/gpio on this machine (not a Pi, or a kernel without sysfs GPIO): check skipped"
-fi
+exit $rc

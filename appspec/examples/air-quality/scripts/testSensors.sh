@@ -1,16 +1,21 @@
 #!/bin/sh
-# ValidateService: the deployment succeeds only once the station has produced a reading.
-# PLACEHOLDER until the device-health issue ships `edge-agent health --check sensors`, which will
-# also range-check the DHT11/SDS011 values.
+# ValidateService: the deployment succeeds only once the station has produced a reading whose
+# DHT11 and SDS011 values are fresh and in range (edge-agent health: exit 0 healthy, 1 a value is
+# out of range or stale, 2 no reading at all).
+here=$(dirname "$0")
+. "$here/edge-agent-health.sh"
 DEST=/opt/air-quality-station
+
+# the station starts in the background: give it 10 s for its first reading
 i=0
-while [ $i -lt 50 ]; do
-  if [ -s "$DEST/readings.json" ]; then
-    echo "first reading: $(cat "$DEST/readings.json")"
-    exit 0
-  fi
+while [ $i -lt 50 ] && [ ! -s "$DEST/readings.json" ]; do
   i=$((i + 1))
   sleep 0.2
 done
-echo "no sensor reading after 10 s: is the SDS011 connected to $(grep SDS011_TTY "$DEST/station.conf" | cut -d= -f2)?" >&2
-exit 1
+
+edge_agent health -f "$here/health-checks.yml" --check dht11_temperature,dht11_humidity,sds011_pm25,sds011_pm10
+rc=$?
+if [ $rc -ne 0 ]; then
+  echo "sensor checks failed (exit $rc): is the SDS011 connected to $(grep SDS011_TTY "$DEST/station.conf" | cut -d= -f2)?" >&2
+fi
+exit $rc

@@ -69,7 +69,7 @@ t.test('official error messages', async (t) => {
   t.throws(() => parseOnPremisesConfig('region: eu-west-1\n', 'op.yml'), {
     code: 'CONFIG_INVALID',
     message:
-      "on-premises config op.yml names no identity: set 'iam_user_arn' (with 'aws_access_key_id', 'aws_secret_access_key' and 'region') or 'iam_session_arn' (with 'aws_credentials_file' and 'region')",
+      "on-premises config op.yml names no identity: set 'iam_user_arn' (with 'aws_access_key_id', 'aws_secret_access_key' and 'region'), 'iam_session_arn' (with 'aws_credentials_file' and 'region') or 'iot_thing_name' (with 'iot_role_alias', 'iot_credentials_endpoint', 'iot_certificate_file', 'iot_private_key_file' and 'region')",
   });
   t.throws(() => parseOnPremisesConfig('', 'op.yml'), { message: /^on-premises config op.yml names no identity/ }, 'an empty file');
 });

@@ -35,6 +35,11 @@ t.test('other errors: the registry diagnostic (5 or 7), no script name or log', 
   t.equal(renderCompletionDiagnostics({ ok: false, error: 'a string' }), '{"error_code":5,"script_name":"","message":"a string","log":""}');
 });
 
+t.test('the health gate names itself as the script and carries its sample as the log', async (t) => {
+  const gate = new EdgeError('HEALTH_GATE_UNHEALTHY', 'Health gate: unhealthy', { details: { scriptName: 'edge-agent health gate', log: '[stdout]disk_free fail\n' } });
+  t.equal(renderCompletionDiagnostics({ ok: false, error: gate }), '{"error_code":5,"script_name":"edge-agent health gate","message":"Health gate: unhealthy","log":"[stdout]disk_free fail\\n"}');
+});
+
 t.test('ANSI escapes are removed from message and log', async (t) => {
   const json = renderCompletionDiagnostics({ ok: false, error: scriptError('HOOK_SCRIPT_FAILED', '\u001b[1mbold\u001b[0m', '[stdout]\u001b[32mgreen\u001b[0m\n') });
   t.equal(json, '{"error_code":4,"script_name":"scripts/a.sh","message":"bold","log":"[stdout]green\\n"}');
