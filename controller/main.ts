@@ -3,6 +3,8 @@
 // fleetctl offers the one thing the shared AppSpec model already supports: validating a bundle.
 import { Command } from 'commander';
 import { describeError, isEdgeError } from '../shared/errors.js';
+import type { LimitFlags } from '../sandbox/limits/limits-config.js';
+import { fleetCommands } from './commands/fleet.js';
 import { validateBundleCommand } from './commands/validate.js';
 
 const program = new Command('fleetctl').description('fleet controller for edge-agent devices').version('0.1.0');
@@ -17,16 +19,22 @@ program
     process.stdout.write(output);
     process.exitCode = code;
   });
+fleetCommands(program);
 const sandbox = program.command('sandbox').description('the local AWS stand-in (no AWS account needed)');
 sandbox
   .command('start')
-  .description('serve STS, S3, CodeDeploy and the CodeDeploy Commands API on loopback until interrupted')
+  .description('serve STS, IAM, S3, CodeDeploy and the CodeDeploy Commands API on loopback until interrupted')
   .option('--dir <dir>', 'keep state, credentials and the CA here (default: a new temporary directory)')
-  .option('--port-base <port>', 'port of the endpoint, shared by all services (default: any free port)', (v) => Number(v))
+  .option('--port-base <port>', 'port of the AWS API endpoint (all HTTP services); the MQTT broker uses port+1 and the IoT credentials provider port+2 (default: free ports)', (v) => Number(v))
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--config <file>', 'sandbox config (region, pipelineAccountId, tenants)')
   .option('--pickup-timeout <seconds>', 'fail a lifecycle command no host picked up within this time (default 300)', (v) => Number(v))
-  .action(async (opts: { dir?: string; portBase?: number; host: string; config?: string; pickupTimeout?: number }) => {
+  .option('--tps <list>', 'requests per second per operation, e.g. RegisterOnPremisesInstance=5,codedeploy:ListOnPremisesInstances=2')
+  .option('--tps-default <n>', 'requests per second for every other operation (not the Commands API)')
+  .option('--latency-ms <n|list>', 'delay added to every answer (not the Commands API), or per operation: Op=N,...')
+  .option('--throttle-rate <p>', 'probability 0..1 that a request gets the throttling error anyway (not the Commands API)')
+  .option('--throttle-seed <n>', 'seed for --throttle-rate, for reproducible runs')
+  .action(async (opts: { dir?: string; portBase?: number; host: string; config?: string; pickupTimeout?: number } & LimitFlags) => {
     const { sandboxStart } = await import('./commands/sandbox-start.js');
     const running = await sandboxStart(
       {
@@ -35,6 +43,7 @@ sandbox
         ...(opts.config ? { config: opts.config } : {}),
         ...(opts.portBase !== undefined ? { port: opts.portBase } : {}),
         ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}),
+        limits: { tps: opts.tps, tpsDefault: opts.tpsDefault, latencyMs: opts.latencyMs, throttleRate: opts.throttleRate, throttleSeed: opts.throttleSeed },
       },
       (line) => process.stdout.write(`${line}\n`),
     );

@@ -28,7 +28,9 @@ Installs or upgrades edge-agent. Run as root (sudo), except with --destdir.
                         not needed when running the install-agent.sh inside an unpacked package
   --provisioning SRC    a directory or tar archive with any of: agent.yml (or codedeployagent.yml),
                         onpremises.yml (or codedeploy.onpremises.yml), credentials, ca.pem,
-                        edge-agent.env; copied to $CONF_DIR (secrets mode 0600)
+                        edge-agent.env, and the IoT files iot-certificate.pem.crt,
+                        iot-private.pem.key, iot-ca.pem (a fleetctl register bundle);
+                        copied to $CONF_DIR (secrets mode 0600)
   --prefix DIR          where the program goes (default $DEFAULT_PREFIX)
   --destdir DIR         install into DIR as a fake root (image building, tests); systemd is not
                         touched. The DESTDIR environment variable does the same.
@@ -253,7 +255,9 @@ if [ -n "$provisioning" ]; then
   for spec in agent.yml:agent.yml:0644 codedeployagent.yml:agent.yml:0644 \
     onpremises.yml:onpremises.yml:0600 codedeploy.onpremises.yml:onpremises.yml:0600 \
     credentials:credentials:0600 .aws_credentials:credentials:0600 \
-    ca.pem:ca.pem:0644 edge-agent.env:edge-agent.env:0600; do
+    ca.pem:ca.pem:0644 edge-agent.env:edge-agent.env:0600 \
+    iot-certificate.pem.crt:iot-certificate.pem.crt:0644 iot-private.pem.key:iot-private.pem.key:0600 \
+    iot-ca.pem:iot-ca.pem:0644; do
     from=${spec%%:*}
     to=${spec#*:}
     to=${to%%:*}
@@ -265,11 +269,12 @@ if [ -n "$provisioning" ]; then
     prov_files="$prov_files${prov_files:+
 }$spec"
   done
-  [ -n "$prov_files" ] || die "no provisioning files in $provisioning: expected one or more of agent.yml, onpremises.yml, credentials, ca.pem, edge-agent.env"
+  [ -n "$prov_files" ] || die "no provisioning files in $provisioning: expected one or more of agent.yml, onpremises.yml, credentials, ca.pem, edge-agent.env, iot-certificate.pem.crt, iot-private.pem.key, iot-ca.pem"
   for f in "$pdir"/* "$pdir"/.[!.]*; do
     [ -e "$f" ] || continue
     case ${f##*/} in
       agent.yml | codedeployagent.yml | onpremises.yml | codedeploy.onpremises.yml | credentials | .aws_credentials | ca.pem | edge-agent.env) ;;
+      iot-certificate.pem.crt | iot-private.pem.key | iot-ca.pem) ;;
       *) warn "provisioning: ignored ${f##*/} (not a file edge-agent uses)" ;;
     esac
   done
@@ -341,7 +346,7 @@ $prov_files
 EOF
 fi
 # Secrets must be private and owned by root: the agent refuses to start otherwise.
-for f in onpremises.yml credentials edge-agent.env; do
+for f in onpremises.yml credentials edge-agent.env iot-private.pem.key; do
   p=$D$CONF_DIR/$f
   [ -f "$p" ] || continue
   case $(stat -c %a "$p") in 600 | 400) ;; *)
