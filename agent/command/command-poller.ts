@@ -2,7 +2,8 @@
 // → GetDeploymentSpecification (signature verified) → PutHostCommandAcknowledgement {IsCommandNoop}
 // → act on the returned status → run the command through the CommandExecutor → exactly one
 // PutHostCommandComplete. Commands run one at a time; a command re-delivered after it finished is
-// answered with its recorded completion instead of running again.
+// never run again: it is acknowledged, and only when the service answers that it still has no
+// outcome (it lost the completion) is the recorded completion sent again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgeError, isEdgeError, toEdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -31,11 +32,35 @@ export interface CommandPollerDeps {
 }
 
 const COMPLETED_MEMORY = 256;
+/**
+ * Once the graceful-stop bound has passed, the command's signal is aborted (which stops its hook),
+ * but its result must still reach the service: reporting gets this much longer.
+ */
+const REPORT_AFTER_STOP_MS = 30_000;
+
+/** A signal aborted `graceMs` after `commandSignal`; dispose() when the command is done. */
+function reportingSignal(commandSignal: AbortSignal, graceMs: number): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const later = (): void => {
+    timer = setTimeout(() => controller.abort(commandSignal.reason), graceMs);
+    timer.unref();
+  };
+  if (commandSignal.aborted) later();
+  else commandSignal.addEventListener('abort', later, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      commandSignal.removeEventListener('abort', later);
+      clearTimeout(timer);
+    },
+  };
+}
 
 export class CommandPoller {
   private errors = 0;
   /** hostCommandIdentifier → the diagnostics it was completed with (re-deliveries). */
-  private readonly completed = new Map<string, { status: 'Succeeded' | 'Failed'; diagnostics: string }>();
+  private readonly completed = new Map<string, { status: 'Succeeded' | 'Failed'; diagnostics: string; noop: boolean }>();
 
   constructor(private readonly deps: CommandPollerDeps) {}
 
@@ -99,8 +124,14 @@ export class CommandPoller {
     if (!cmd.commandName) throw new EdgeError('COMMANDS_REJECTED', 'Command Name missing');
     const previous = this.completed.get(cmd.hostCommandIdentifier);
     if (previous) {
-      log.warn('command re-delivered after it completed: sending the same result again');
-      await this.complete(cmd.hostCommandIdentifier, previous.status, previous.diagnostics, signal);
+      // e.g. a service-side retry while the command ran: one completion when the service has it
+      const status = await this.deps.commands.acknowledge(cmd.hostCommandIdentifier, previous.noop, signal);
+      if (status === 'Succeeded' || status === 'Failed') {
+        log.info({ status }, 'command re-delivered after it completed; the service has its outcome');
+        return;
+      }
+      log.warn({ status }, 'command re-delivered after it completed and the service has no outcome: sending the same result again');
+      await this.complete(cmd.hostCommandIdentifier, previous.status, previous.diagnostics, signal, previous.noop);
       return;
     }
     let spec: DeploymentSpec;
@@ -118,19 +149,21 @@ export class CommandPoller {
     log.info({ status, isNoop, deploymentId: spec.deploymentId }, 'command acknowledged');
     if (status === 'Succeeded') return;
     if (status === 'Failed') {
-      if (isNoop) await this.complete(cmd.hostCommandIdentifier, 'Succeeded', renderCompletionDiagnostics({ ok: true, noop: true }), signal);
+      if (isNoop) await this.complete(cmd.hostCommandIdentifier, 'Succeeded', renderCompletionDiagnostics({ ok: true, noop: true }), signal, true);
       return;
     }
     this.deps.state?.started({ deploymentId: spec.deploymentId, commandName: cmd.commandName, hostCommandIdentifier: cmd.hostCommandIdentifier });
     const heartbeat = this.startHeartbeat(cmd.hostCommandIdentifier, log);
     let result: CommandResult | undefined;
+    const reporting = reportingSignal(signal, REPORT_AFTER_STOP_MS);
     try {
       result = await this.deps.executor.execute(cmd.commandName, spec, {
         hostCommandIdentifier: cmd.hostCommandIdentifier,
         signal,
-        report: (r) => this.complete(cmd.hostCommandIdentifier, r.status, r.diagnostics, signal),
+        report: (r) => this.complete(cmd.hostCommandIdentifier, r.status, r.diagnostics, reporting.signal, r.noop),
       });
     } finally {
+      reporting.dispose();
       clearInterval(heartbeat);
       this.deps.state?.finished(result?.status ?? 'Failed', result?.error?.message);
     }
@@ -147,12 +180,12 @@ export class CommandPoller {
   }
 
   /** PutHostCommandComplete, retried on retryable errors; remembered for re-deliveries. */
-  private async complete(id: string, status: 'Succeeded' | 'Failed', diagnostics: string, signal: AbortSignal): Promise<void> {
+  private async complete(id: string, status: 'Succeeded' | 'Failed', diagnostics: string, signal: AbortSignal, noop = false): Promise<void> {
     const attempts = this.deps.completeAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.deps.commands.complete(id, status, diagnostics, signal);
-        this.completed.set(id, { status, diagnostics });
+        this.completed.set(id, { status, diagnostics, noop });
         if (this.completed.size > COMPLETED_MEMORY) this.completed.delete(this.completed.keys().next().value as string);
         return;
       } catch (e) {

@@ -6,7 +6,7 @@
 // Cut modes: 'close' ends the TCP connection (FIN: a premature close), 'reset' sends a TCP RST,
 // 'stall' stops forwarding and keeps the connection open (the client must time out).
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 export type CutMode = 'close' | 'reset' | 'stall';
 
@@ -54,7 +54,6 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 export async function startCuttingProxy(options: CuttingProxyOptions): Promise<CuttingProxy> {
   const target = new URL(options.target);
   const requests: SeenRequest[] = [];
-  const sockets = new Set<Socket>();
   const cuts: SeenRequest[] = [];
   const cutWaiters: ((r: SeenRequest) => void)[] = [];
   const cutDone = (seen: SeenRequest): void => {
@@ -107,23 +106,14 @@ export async function startCuttingProxy(options: CuttingProxyOptions): Promise<C
     upstreamReq.on('error', () => res.destroy());
     req.pipe(upstreamReq);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     nextCut: () => {
       const ready = cuts.shift();
       return ready ? Promise.resolve(ready) : new Promise((resolve) => cutWaiters.push(resolve));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listening.close(),
   };
 }
