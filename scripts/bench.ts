@@ -3,7 +3,9 @@
 //  (b) per-hook overhead: a no-op hook through the hook runner vs spawning `sh -c true`
 //  (c) RSS after 50 local deployments vs after the first (each in a child process)
 //  (d), (e) the sandbox: see bench-sandbox.ts; (f), (g) the daemon: bench-daemon.ts.
-// BENCH_ONLY=agent|sandbox|daemon runs one part.
+//  (h) one health sample: see bench-health.ts.
+// BENCH_ONLY=agent|sandbox|daemon|health|telemetry|register runs one part; (t) telemetry RSS on vs off: bench-telemetry.ts;
+// (r) fleetctl register of 1,000 devices vs the floor and one-at-a-time: bench-register.ts.
 // Sizes can be scaled down for a quick look: BENCH_MB=20 BENCH_FILES=500 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,10 @@ import { ScriptLog } from '../agent/hooks/script-log.js';
 import { runProcess } from '../agent/revision/process-runner.js';
 import { silentLogger } from '../shared/log.js';
 import { benchDaemon } from './bench-daemon.js';
+import { benchHealth } from './bench-health.js';
+import { benchRegister } from './bench-register.js';
 import { benchSandbox, type Row } from './bench-sandbox.js';
+import { benchTelemetry } from './bench-telemetry.js';
 
 const MB = Number(process.env['BENCH_MB'] ?? 200);
 const FILES = Number(process.env['BENCH_FILES'] ?? 5000);
@@ -216,6 +221,9 @@ try {
   }
   if (only === undefined || only === 'sandbox') await benchSandbox(rows);
   if (only === undefined || only === 'daemon') await benchDaemon(rows);
+  if (only === undefined || only === 'health') await benchHealth(rows);
+  if (only === undefined || only === 'register') await benchRegister(rows);
+  if (only === undefined || only === 'telemetry') await benchTelemetry(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -2,23 +2,46 @@
 // Starts the sandbox, provisions 5 simulated Raspberry Pis (each a real `edge-agent run` process
 // with its own deployment root and identity), uploads the example air-quality revision to the
 // sandbox's S3, deploys it HalfAtATime to the devices tagged fleet=air-quality, shows progress per
-// device, and prints a summary. pi-05's particle sensor is simulated as dead, so its
-// ValidateService fails with a real log tail. Exit 0 when the deployment ends as expected:
-// Succeeded, with exactly pi-05 failed.
+// device, and prints a summary. Every device is also an IoT thing reporting its health to the
+// device shadow over MQTT with mutual TLS, and has the health gate on. pi-04's enclosure is wet
+// (humidity 97 %), so the gate refuses to install onto it; pi-05's particle sensor is simulated as
+// dead, so its ValidateService fails with a real log tail. The demo ends with the devices' shadows
+// and `fleetctl status`. Exit 0 when the deployment ends as expected: Succeeded, with exactly pi-04
+// (gate) and pi-05 (hook) failed.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { create } from 'tar';
 import { startSandbox } from '../sandbox/sandbox.js';
-import { provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { addIotTelemetry, provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const agentMain = join(project, 'dist', 'agent', 'main.js');
+// EDGE_DEMO_FROM_SOURCE=1 (the demo's test): run the programs from source through tsx instead of dist/
+const fromSource = process.env['EDGE_DEMO_FROM_SOURCE'] === '1';
+const tsx = ['--import', pathToFileURL(join(project, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href];
+const agentArgs = fromSource ? [...tsx, join(project, 'agent', 'main.ts')] : [agentMain];
+const fleetctlArgs = fromSource ? [...tsx, join(project, 'controller', 'main.ts')] : [join(project, 'dist', 'controller', 'main.js')];
+/** Each station's enclosure humidity sensor (a file the station software would write). */
+const ENCLOSURE = 'enclosure-humidity';
+const healthSection = (deviceDir: string): string =>
+  [
+    'health:',
+    '  checks:',
+    `    enclosure_humidity: { type: file, path: ${join(deviceDir, ENCLOSURE)}, unit: "%", warn_above: 80, fail_above: 90 }`,
+    '  gate:',
+    '    enabled: true',
+    '    checks: [enclosure_humidity]',
+  ].join('\n');
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 /** The example revision, installing relative to each simulated device's folder instead of /opt. */
@@ -47,10 +70,57 @@ function stopStations(fleet: readonly Device[]): void {
   }
 }
 
+interface Reported {
+  health?: { verdict?: string; checks?: Record<string, { status?: string; value?: number; unit?: string; reason?: string }> };
+  deployment?: { last?: { deploymentId?: string; command?: string; status?: string } };
+}
+
+async function readReported(sb: Sandbox, thingName: string): Promise<Reported | undefined> {
+  const data = new IoTDataPlaneClient(sdkConfig(sb));
+  try {
+    const out = await data.send(new GetThingShadowCommand({ thingName }));
+    return (JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString('utf8')) as { state?: { reported?: Reported } }).state?.reported;
+  } catch {
+    return undefined; // no shadow yet
+  } finally {
+    data.destroy();
+  }
+}
+
+/** The last lifecycle event each device ran, as CodeDeploy has it: what its shadow should report. */
+function lastEvents(targets: readonly InstanceTarget[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of targets) {
+    const ran = (t.lifecycleEvents ?? []).filter((e) => e.status === 'Succeeded' || e.status === 'Failed').at(-1);
+    if (t.targetId && ran) out.set(t.targetId, `${ran.lifecycleEventName} ${ran.status}`);
+  }
+  return out;
+}
+
+/** The devices' shadows, once each reports the end of this deployment (telemetry runs every 2 s). */
+async function showShadows(sb: Sandbox, fleet: readonly Device[], deploymentId: string | undefined, expected: Map<string, string>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let shadows: (Reported | undefined)[] = [];
+  const reports = (r: Reported | undefined, name: string): boolean =>
+    r?.deployment?.last?.deploymentId === deploymentId && `${r?.deployment?.last?.command} ${r?.deployment?.last?.status}` === expected.get(name);
+  do {
+    shadows = await Promise.all(fleet.map((d) => readReported(sb, d.name)));
+    if (shadows.every((r, i) => reports(r, fleet[i]?.name ?? ''))) break;
+    await sleep(500);
+  } while (Date.now() < deadline);
+  say('\nDevice shadows (reported over MQTT with mutual TLS):');
+  fleet.forEach((d, i) => {
+    const r = shadows[i];
+    const humidity = r?.health?.checks?.['enclosure_humidity'];
+    const last = r?.deployment?.last;
+    say(`  ${d.name}: health ${r?.health?.verdict ?? '?'} (enclosure ${humidity?.value ?? '?'} %${humidity?.reason ? `: ${humidity.reason}` : ''}), last command ${last ? `${last.command} ${last.status ?? '...'}` : '?'}`);
+  });
+}
+
 const mark = (status?: string): string => ({ Succeeded: 'ok', Failed: 'FAILED', Skipped: 'skipped', InProgress: '...', Pending: '-' })[status ?? ''] ?? status ?? '?';
 
 async function main(): Promise<number> {
-  if (!existsSync(agentMain)) {
+  if (!fromSource && !existsSync(agentMain)) {
     say('dist/agent/main.js is missing: run npm run build first (npm run demo does)');
     return 2;
   }
@@ -58,13 +128,18 @@ async function main(): Promise<number> {
   const sb = await startSandbox({ dir: join(work, 'sandbox'), maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
   const fleet: Device[] = [];
   try {
-    say(`Sandbox (CodeDeploy, Commands, S3, STS) on ${sb.url}; everything lives in ${work}`);
+    say(`Sandbox (CodeDeploy, Commands, S3, STS, IoT) on ${sb.url}, MQTT on ${sb.iot.dataEndpoint}; everything lives in ${work}`);
     for (let i = 1; i <= 5; i++) {
-      const d = await provisionDevice(sb, join(work, 'devices'), `pi-0${i}`, { fleet: 'air-quality', site: i <= 3 ? 'rooftop' : 'park' });
+      const name = `pi-0${i}`;
+      const deviceDir = join(work, 'devices', name);
+      mkdirSync(deviceDir, { recursive: true });
+      writeFileSync(join(deviceDir, ENCLOSURE), i === 4 ? '97\n' : `${41 + i}\n`);
+      const d = await provisionDevice(sb, join(work, 'devices'), name, { fleet: 'air-quality', site: i <= 3 ? 'rooftop' : 'park' }, healthSection(deviceDir));
+      await addIotTelemetry(sb, d, { schedule: '*/2 * * * * *' });
       fleet.push(d);
-      startAgent(d, { nodeArgs: [agentMain] }, i === 5 ? { AIR_QUALITY_SIMULATE_FAULT: 'sds011' } : {});
+      startAgent(d, { nodeArgs: agentArgs }, i === 5 ? { AIR_QUALITY_SIMULATE_FAULT: 'sds011' } : {});
     }
-    say(`Registered and started 5 devices: ${fleet.map((d) => d.name).join(', ')} (pi-05 has a dead particle sensor)`);
+    say(`Registered and started 5 devices: ${fleet.map((d) => d.name).join(', ')} (pi-04's enclosure is wet, pi-05 has a dead particle sensor)`);
     const bundle = await buildRevision(work);
     const s3 = new S3Client(sdkConfig(sb));
     await s3.send(new CreateBucketCommand({ Bucket: 'releases' }));
@@ -116,11 +191,22 @@ async function main(): Promise<number> {
         for (const l of (failed.diagnostics.logTail ?? '').trim().split('\n').slice(-4)) say(`    | ${l}`);
       }
     }
-    const failedNames = targets.filter((t) => t.status === 'Failed').map((t) => t.targetId);
-    const expected = info?.status === 'Succeeded' && failedNames.length === 1 && failedNames[0] === 'pi-05';
-    say(expected ? '\nAs expected: 4 stations updated, pi-05 refused by its ValidateService hook.' : `\nUNEXPECTED outcome (failed: ${failedNames.join(', ') || 'none'})`);
+    const failedNames = targets
+      .filter((t) => t.status === 'Failed')
+      .map((t) => t.targetId)
+      .sort();
+    const gateRefused = targets.find((t) => t.targetId === 'pi-04')?.lifecycleEvents?.find((e) => e.lifecycleEventName === 'DownloadBundle')?.status === 'Failed';
+    const expected = info?.status === 'Succeeded' && failedNames.join(',') === 'pi-04,pi-05' && gateRefused;
+    say(expected ? '\nAs expected: 3 stations updated; the health gate kept the release off wet pi-04; pi-05 refused by its ValidateService hook.' : `\nUNEXPECTED outcome (failed: ${failedNames.join(', ') || 'none'})`);
     const readings = join(fleet[0]?.dir ?? '', 'air-quality-station', 'readings.json');
     if (existsSync(readings)) say(`pi-01 is measuring: ${readFileSync(readings, 'utf8').trim()}`);
+    await showShadows(sb, fleet, deploymentId, lastEvents(targets));
+    say('\n$ fleetctl status');
+    // asynchronously: the sandbox answering fleetctl runs in this process
+    const fleetStatus = await promisify(execFile)(process.execPath, [...fleetctlArgs, 'status'], { env: { ...process.env, ...sb.env() }, encoding: 'utf8', timeout: 60_000 }).catch(
+      (e: { stdout?: string; stderr?: string; code?: number }) => (say(`fleetctl status failed (${e.code}): ${e.stderr?.trim() ?? ''}`), { stdout: e.stdout ?? '' }),
+    );
+    process.stdout.write(fleetStatus.stdout);
     return expected ? 0 : 1;
   } finally {
     await Promise.all(fleet.map((d) => stopAgent(d)));

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TSX = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+export const TSX_IMPORT = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const ENTRY = { agent: join(PROJECT_ROOT, 'agent', 'main.ts'), fleetctl: join(PROJECT_ROOT, 'controller', 'main.ts') };
 
 export interface CliResult {
@@ -16,7 +16,7 @@ export interface CliResult {
 
 export function spawnCli(program: keyof typeof ENTRY, args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = PROJECT_ROOT): ChildProcess {
   // tsx is resolved from the project even when the process runs elsewhere
-  return spawn(process.execPath, ['--import', TSX, ENTRY[program], ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', TSX_IMPORT, ENTRY[program], ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function runCli(program: keyof typeof ENTRY, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<CliResult> {
@@ -39,6 +39,6 @@ export function runCli(program: keyof typeof ENTRY, args: readonly string[], env
 }
 
 /** The agent as tests run it: TypeScript through the tsx loader. */
-export const AGENT_COMMAND = { nodeArgs: ['--import', TSX, ENTRY.agent] } as const;
+export const AGENT_COMMAND = { nodeArgs: ['--import', TSX_IMPORT, ENTRY.agent] } as const;
 
 export const runAgent = (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => runCli('agent', args, env);
