@@ -69,7 +69,7 @@ t.test('edge-agent.service keeps the contract the daemon relies on', async (t) =
   t.same(unit.get('Unit')?.get('OnFailure'), ['edge-agent-recover.service'], 'second-level back-off');
   t.equal(one('KillMode'), 'mixed', 'SIGTERM to the agent only, SIGKILL to the cgroup at the end');
   t.ok(Number(one('TimeoutStopSec')) >= 7200 + 60, `TimeoutStopSec ${one('TimeoutStopSec')} leaves a margin over kill_agent_max_wait_time_seconds (7200)`);
-  t.ok(service.get('Environment')?.some((e) => /^EDGE_AGENT_NODE_ARGS=.*--max-semi-space-size=1/.test(e)), 'node options for the agent only');
+  t.ok(service.get('Environment')?.some((e) => /^"?EDGE_AGENT_NODE_ARGS=.*--max-semi-space-size=1/.test(e)), 'node options for the agent only');
   t.notOk(service.get('Environment')?.some((e) => e.startsWith('NODE_OPTIONS=')), 'no NODE_OPTIONS: hooks would inherit it');
   t.same(service.get('EnvironmentFile'), ['-/etc/edge-agent/edge-agent.env']);
   for (const key of ['NoNewPrivileges', 'ProtectSystem', 'ProtectHome', 'PrivateTmp', 'ProtectClock', 'ProtectKernelModules', 'ProtectKernelTunables', 'SystemCallArchitectures', 'RestrictSUIDSGID', 'User']) {
