@@ -195,7 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await iot.close();
       broker.close(); // fails outstanding commands, so the orchestrator's waits end
       await codedeploy.close();
-      await store.flush();
+      await store.close();
     },
   };
 }

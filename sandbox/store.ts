@@ -138,6 +138,7 @@ export async function createStore(opts: StoreOptions = {}): Promise<SandboxStore
   const written = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  let closed = false;
 
   async function writeAll(): Promise<void> {
     if (!stateDir) return;
@@ -174,10 +175,15 @@ export async function createStore(opts: StoreOptions = {}): Promise<SandboxStore
       return [...(services.get(service)?.values() ?? [])].map((e) => ({ accountId: e.accountId, region: e.region, doc: e.doc as T }));
     },
     changed() {
-      if (!stateDir || timer) return;
+      if (!stateDir || timer || closed) return;
       timer = setTimeout(() => void schedule(), debounceMs);
     },
     blobs: blobDir ? fileBlobs(blobDir) : memoryBlobs(),
     flush: schedule,
+    close() {
+      // the last write; later changes (a handler finishing after close) are not written
+      closed = true;
+      return schedule();
+    },
   };
 }

@@ -79,6 +79,8 @@ export interface SandboxStore {
   changed(): void;
   readonly blobs: BlobStore;
   flush(): Promise<void>;
+  /** Writes what changed and stops writing: the directory may be removed once this resolves. */
+  close(): Promise<void>;
 }
 
 export interface BlobStore {

@@ -84,3 +84,18 @@ t.test('an unreadable state version is refused', async (t) => {
   const dir = t.testdir({ state: { 'codedeploy.json': JSON.stringify({ version: 99, docs: [] }) } });
   await t.rejects(createStore({ dir }), /unsupported state version 99/);
 });
+
+t.test('close writes what changed, and nothing after it (the directory may then be removed)', async (t) => {
+  const dir = t.testdir();
+  const store = await createStore({ dir, debounceMs: 10 });
+  store.doc<Apps>('codedeploy', '111111111111', 'us-east-1', () => ({ apps: {} })).apps['web'] = { created: 'now' };
+  store.changed();
+  await store.close();
+  const file = join(dir, 'state', 'codedeploy.json');
+  const written = readFileSync(file, 'utf8');
+  t.match(written, /"web"/, 'the last change is on disk');
+  store.doc<Apps>('codedeploy', '111111111111', 'us-east-1', () => ({ apps: {} })).apps['late'] = { created: 'later' };
+  store.changed();
+  await sleep(50);
+  t.equal(readFileSync(file, 'utf8'), written, 'a change after close is not written');
+});
