@@ -24,7 +24,8 @@ t.test('npm run demo ends as expected and shows the gate, the shadows and fleetc
   t.match(result.out, /pi-04: Failed\n.*DownloadBundle FAILED[\s\S]*UnknownError in edge-agent health gate: Health gate: the device is unhealthy[\s\S]*enclosure_humidity \[fail\]: 97% is above the limit of 90%/);
   t.match(result.out, /pi-05: Failed\n.*ValidateService FAILED\n.*ScriptFailed in scripts\/testSensors\.sh/);
   t.match(result.out, /pi-04: health unhealthy \(enclosure 97 %[^\n]*\), last command DownloadBundle Failed/);
-  t.match(result.out, /pi-05: health healthy [^\n]*, last command ValidateService Failed/);
-  t.match(result.out, /\$ fleetctl status\nDEVICE +STATUS[\s\S]*pi-04 +Registered +fleet=air-quality,site=park +d-\w+ Failed +unhealthy \(enclosure_humidity\)/);
+  // on a busy machine cpu_load warns, so the dry stations may read degraded: never unhealthy
+  t.match(result.out, /pi-05: health (healthy|degraded) [^\n]*, last command ValidateService Failed/);
+  t.match(result.out, /\$ fleetctl status\nDEVICE +STATUS[\s\S]*pi-04 +Registered +fleet=air-quality,site=park +d-\w+ Failed +unhealthy \([^)]*enclosure_humidity[^)]*\)/);
   t.match(result.out, /5 devices/);
 });
