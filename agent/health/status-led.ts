@@ -47,8 +47,9 @@ export async function startStatusLed(deps: StatusLedDeps): Promise<StatusLed | u
     deps.log.warn({ line: led.line, reason: opened.reason }, 'status LED not available; running without it');
     return undefined;
   }
+  // the LED's own sampler only when none is shared with it (then the LED closes it)
   const own = deps.sampler ? undefined : createHealthSampler(deps.health, { rootDir: deps.rootDir, env: deps.env });
-  const sampler = deps.sampler ?? own!;
+  const sampler: Pick<HealthSampler, 'sample'> = deps.sampler ?? (own as HealthSampler);
   let verdict: HealthVerdict | undefined;
   let sampling = false;
   const sample = (): void => {

@@ -2,7 +2,7 @@
 // scripts/install-agent.sh --provisioning copies to /etc/edge-agent: onpremises.yml (the agent's
 // on-premises identity) and, for IoT devices, the certificate, its private key, the IoT CA and an
 // agent.yml with the iot: section. Optionally also a tar of that folder.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import { writeFileAtomic } from '../../shared/fs-atomic.js';
@@ -103,8 +103,7 @@ export function createBundleStore(dir: string, opts: { tar: boolean }): BundleSt
         const tmp = `${tarPath}.tmp`;
         createTar({ file: tmp, cwd: dir, sync: true, portable: true, mode: 0o600 } as Parameters<typeof createTar>[0] & { sync: true; file: string }, [device]);
         chmodSync(tmp, 0o600);
-        writeFileAtomic(tarPath, readFileSync(tmp), { mode: 0o600 });
-        rmSync(tmp, { force: true });
+        renameSync(tmp, tarPath);
         return tarPath;
       }
       return folder;

@@ -4,7 +4,8 @@
 // agent.yml (e.g. to point an endpoint at a proxy). Everything is torn down with the test.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from 'tar';
@@ -17,7 +18,6 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 /** The part of a tap Test the helpers use. */
 export interface TestLike {
-  testdir(): string;
   teardown(fn: () => unknown): void;
 }
 
@@ -49,11 +49,13 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number
 export const readLines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n') : []);
 
 /**
- * Sandbox (short long polls) + application, group and bucket, in `t.testdir()`: one fleet per test,
+ * Sandbox (short long polls) + application, group and bucket, in a temp folder: one fleet per test,
  * and call it inside a subtest (the root tap object may run its teardowns before later subtests).
+ * The folder is removed in the same teardown, after the agents are killed and the sandbox closed
+ * (t.testdir() would be removed by an earlier teardown, while they still write into it).
  */
 export async function startFleet(t: TestLike, options: Omit<SandboxOptions, 'dir'> = {}): Promise<Fleet> {
-  const dir = t.testdir();
+  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-fleet-'));
   const sb = await startSandbox({ dir: join(dir, 'sandbox'), maxPollWaitMs: 500, pickupTimeoutMs: 60_000, ...options });
   // a few attempts: a keep-alive socket the sandbox closed while a test waited is retried, not fatal
   const config = { ...sdkConfig(sb), maxAttempts: 3 };
@@ -63,6 +65,7 @@ export async function startFleet(t: TestLike, options: Omit<SandboxOptions, 'dir
     fleet.cd.destroy();
     fleet.s3.destroy();
     await sb.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   await fleet.cd.send(new CreateApplicationCommand({ applicationName: 'app' }));
   await fleet.cd.send(
