@@ -9,6 +9,7 @@ import { AgentStateFile } from './command/agent-state.js';
 import { CodeDeployCommandClient } from './command/codedeploy-command-client.js';
 import { CommandPoller } from './command/command-poller.js';
 import { commandsEndpoint } from './command/commands-endpoint.js';
+import { exposedGc, idleCollector } from './command/idle-gc.js';
 import { checkFipsRegion, DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, resolveOnPremisesConfigPath, type AgentConfig } from './config/agent-config.js';
 import { credentialProviderFor } from './config/credentials.js';
 import { iotHostIdentity, readIotCertificate } from './config/iot-credentials.js';
@@ -21,7 +22,6 @@ import { RootLock } from './deployment/root-lock.js';
 import { DEFAULT_HEALTH_CONFIG } from './health/health-config.js';
 import { createHealthSampler, type HealthSampler } from './health/sampler.js';
 import { startStatusLed } from './health/status-led.js';
-import { openDeploymentSpec } from './deployment/spec-envelope.js';
 import { createS3BundleFetcher } from './revision/s3-bundle-fetcher.js';
 import { telemetryFromConfig } from './telemetry/telemetry-from-config.js';
 import { AGENT_VERSION } from './version.js';
@@ -36,6 +36,9 @@ export interface DaemonOptions {
   /** Test knob: scales the official back-off (90 s max, 60 s after throttling). */
   readonly backoffScale?: number;
 }
+
+/** Idle this long after a command before the full GC (the next lifecycle event usually comes sooner). */
+const IDLE_GC_DELAY_MS = 5000;
 
 function loadConfig(path: string | undefined): AgentConfig {
   const file = path ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
@@ -104,12 +107,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     });
     const state = new AgentStateFile({ rootDir: layout.rootDir }, { agentVersion: AGENT_VERSION, hostIdentifier });
     const scale = opts.backoffScale ?? 1;
+    const idle = idleCollector({
+      gc: exposedGc(),
+      delayMs: IDLE_GC_DELAY_MS,
+      collected: (before, after) => log.debug({ rssBefore: before, rssAfter: after }, 'idle: full garbage collection'),
+    });
     const poller = new CommandPoller({
       commands,
       executor,
       hostIdentifier,
-      openSpec: (result) =>
-        openDeploymentSpec(result, {
+      // loaded with the first command: the idle daemon does not hold the PKCS#7 reader
+      openSpec: async (result) =>
+        (await import('./deployment/spec-envelope.js')).openDeploymentSpec(result, {
           developerMode: config.developerMode,
           ...(caPem ? { caPem } : {}),
           ...(config.specSignerSubject ? { signerSubject: new RegExp(config.specSignerSubject) } : {}),
@@ -120,6 +129,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       waitBetweenPollsMs: config.waitBetweenRunsSeconds * 1000,
       backoff: { maxMs: 90_000 * scale, throttleMs: config.waitAfterThrottleErrorSeconds * 1000 * scale },
       heartbeatMs: 5 * 60_000,
+      idle,
     });
     // Graceful stop: polling ends now; the running command gets the configured bound.
     const commandStop = new AbortController();
@@ -131,7 +141,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     };
     opts.stop.addEventListener('abort', onStop, { once: true });
     // IoT telemetry (shadow + dt/<thing>/health) when the config has an iot: section; it never blocks polling
-    const telemetry = telemetryFromConfig({ config, onprem, rootDir: layout.rootDir, log, agentVersion: AGENT_VERSION, hostIdentifier, sampleHealth: () => health.sample(), deployment: () => state.snapshot });
+    const telemetry = await telemetryFromConfig({ config, onprem, rootDir: layout.rootDir, log, agentVersion: AGENT_VERSION, hostIdentifier, sampleHealth: () => health.sample(), deployment: () => state.snapshot });
     await telemetry?.start();
     // status LED (health.led): idle / deploying / last deployment failed / unhealthy
     const led = config.health?.led ? await startStatusLed({ health: { ...config.health, led: config.health.led }, rootDir: layout.rootDir, env: opts.env, activity: () => state.snapshot, log, sampler: health }) : undefined;
@@ -139,6 +149,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     try {
       await poller.run(opts.stop, commandStop.signal);
     } finally {
+      idle.dispose();
       await telemetry?.stop();
       await led?.stop();
       health.close();

@@ -15,7 +15,7 @@ import {
 } from '../config/agent-config.js';
 import { sectionViews } from '../config/config-sections.js';
 import { credentialProviderFor, redactAccessKeyId } from '../config/credentials.js';
-import { formatIotEndpoint, resolveTelemetryConfig } from '../config/iot-config.js';
+import { checkIotSchedule, formatIotEndpoint, resolveTelemetryConfig } from '../config/iot-config.js';
 import { readIotCertificate } from '../config/iot-credentials.js';
 import { loadOnPremisesConfig, type OnPremisesConfig } from '../config/onprem-config.js';
 import { checkSecretFile, currentUid, secretFilesOf } from '../config/secret-files.js';
@@ -179,6 +179,7 @@ async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promi
   }
   report.identity = { ...(await identityView(onprem, env.agentUid, secretsOk ? fail : () => undefined)), effective_region: region };
   if (config.iot?.enabled) {
+    await checkIotSchedule(config.iot).catch(fail);
     try {
       // the telemetry certificate: the iot: section's own, else the IoT identity's
       readIotCertificate(resolveTelemetryConfig(config.iot, onprem.mode === 'iot-certificate' ? onprem.iot : undefined), { agentUid: env.agentUid });

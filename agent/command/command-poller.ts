@@ -13,13 +13,14 @@ import { renderCompletionDiagnostics } from '../hooks/diagnostics.js';
 import type { AgentStateFile } from './agent-state.js';
 import { backoffAfter, type BackoffPolicy, OFFICIAL_BACKOFF } from './backoff.js';
 import type { CommandService, DeploymentSpecificationResult, HostCommand } from './command-service.js';
+import type { IdleCollector } from './idle-gc.js';
 
 export interface CommandPollerDeps {
   readonly commands: CommandService;
   readonly executor: CommandExecutor;
   readonly hostIdentifier: string;
   /** Verifies the envelope and parses the spec (openDeploymentSpec with the agent's CA/pinning). */
-  readonly openSpec: (result: DeploymentSpecificationResult) => DeploymentSpec;
+  readonly openSpec: (result: DeploymentSpecificationResult) => DeploymentSpec | Promise<DeploymentSpec>;
   readonly log: Logger;
   readonly state?: AgentStateFile;
   /** Sleep after every poll (official wait_between_runs). */
@@ -29,6 +30,8 @@ export interface CommandPollerDeps {
   readonly heartbeatMs?: number;
   /** Attempts at PutHostCommandComplete before giving up (the tracking file then reports code 7). */
   readonly completeAttempts?: number;
+  /** Told when a command starts and ends (a full GC once the agent is idle again). */
+  readonly idle?: IdleCollector;
 }
 
 const COMPLETED_MEMORY = 256;
@@ -77,7 +80,8 @@ export class CommandPoller {
         this.deps.state?.polled();
         this.errors = 0;
         if (cmd) {
-          await this.handle(cmd, commandSignal);
+          this.deps.idle?.busy();
+          await this.handle(cmd, commandSignal).finally(() => this.deps.idle?.idle());
           wait = 0; // the next lifecycle event is usually queued already: poll again at once
         }
       } catch (e) {
@@ -136,7 +140,7 @@ export class CommandPoller {
     }
     let spec: DeploymentSpec;
     try {
-      spec = this.deps.openSpec(await this.deps.commands.getDeploymentSpecification(cmd.deploymentExecutionId, this.deps.hostIdentifier, signal));
+      spec = await this.deps.openSpec(await this.deps.commands.getDeploymentSpecification(cmd.deploymentExecutionId, this.deps.hostIdentifier, signal));
     } catch (e) {
       if (isEdgeError(e) && e.retryable) throw e; // service trouble: back off, the command will come again
       const error = toEdgeError(e);

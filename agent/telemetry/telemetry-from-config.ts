@@ -2,15 +2,16 @@
 // section. Config problems (missing or unreadable certificate, key file not 0600) are thrown here,
 // before the agent starts: the same refusal as for the on-premises secret files. Everything after
 // (SDK loading, connecting) only logs. The certificate is read once; a rotated one needs a restart.
+// The service (and node-cron) load only when IoT is configured.
 import type { Logger } from '../../shared/log.js';
 import type { AgentConfig } from '../config/agent-config.js';
-import { resolveTelemetryConfig } from '../config/iot-config.js';
+import { checkIotSchedule, resolveTelemetryConfig } from '../config/iot-config.js';
 import { readIotCertificate } from '../config/iot-credentials.js';
 import type { OnPremisesConfig } from '../config/onprem-config.js';
 import type { HealthReport } from '../health/types.js';
 import { createIotMqttConnection } from './mqtt-connection.js';
 import type { DeploymentRecord } from './shadow-reporter.js';
-import { TelemetryService } from './telemetry-service.js';
+import type { TelemetryService } from './telemetry-service.js';
 
 export interface TelemetryWiring {
   readonly config: AgentConfig;
@@ -25,11 +26,13 @@ export interface TelemetryWiring {
   readonly agentUid?: number;
 }
 
-export function telemetryFromConfig(w: TelemetryWiring): TelemetryService | undefined {
+export async function telemetryFromConfig(w: TelemetryWiring): Promise<TelemetryService | undefined> {
   const section = w.config.iot;
   if (!section?.enabled) return undefined;
+  await checkIotSchedule(section);
   const config = resolveTelemetryConfig(section, w.onprem.mode === 'iot-certificate' ? w.onprem.iot : undefined);
   const certificate = readIotCertificate(config, w.agentUid === undefined ? {} : { agentUid: w.agentUid });
+  const { TelemetryService } = await import('./telemetry-service.js');
   return new TelemetryService({
     config,
     rootDir: w.rootDir,

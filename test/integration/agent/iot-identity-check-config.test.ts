@@ -41,4 +41,12 @@ t.test('the IoT identity and the iot: section are shown with paths only; an open
   t.equal(open.code, 2);
   t.match(open.stdout, /CONFIG_INSECURE_PERMISSIONS/);
   t.match(open.stdout, `chmod 600 ${key}`);
+
+  // a schedule of the right shape that node-cron refuses (minute 61): caught by check-config too
+  chmodSync(key, 0o600);
+  writeFileSync(config, `root_dir: ${join(dir, 'root')}\non_premises_config_file: ${onprem}\niot:\n  endpoint: abc-ats.iot.eu-west-1.amazonaws.com\n  schedule: "61 * * * *"\n`);
+  const badSchedule = await runAgent(['check-config', '-c', config]);
+  t.equal(badSchedule.code, 2, badSchedule.stdout + badSchedule.stderr);
+  t.match(badSchedule.stdout, /CONFIG_INVALID/);
+  t.match(badSchedule.stdout, /iot\.schedule: expected a cron expression/);
 });

@@ -78,10 +78,10 @@ export function steeredHealth(): { sample: () => Promise<HealthReport>; set: (ch
   };
 }
 
-export function buildTelemetry(opts: { sb: Sandbox; rootDir: string; yaml: string; log: Logger; sampleHealth: () => Promise<HealthReport> }): TelemetryService {
+export async function buildTelemetry(opts: { sb: Sandbox; rootDir: string; yaml: string; log: Logger; sampleHealth: () => Promise<HealthReport> }): Promise<TelemetryService> {
   const { config } = parseAgentConfig(`root_dir: ${opts.rootDir}\n${opts.yaml}`, 'agent.yml');
   const { config: onprem } = parseOnPremisesConfig(`region: ${opts.sb.region}\niam_user_arn: arn:aws:iam::111111111111:user/rpi\naws_access_key_id: AKIAIOSFODNN7EXAMPLE\naws_secret_access_key: x\n`, 'onprem.yml');
-  const service = telemetryFromConfig({
+  const service = await telemetryFromConfig({
     config,
     onprem,
     rootDir: opts.rootDir,

@@ -28,7 +28,7 @@ t.test('messages spooled during an outage and across a restart are sent in order
   const health = steeredHealth();
   const rootDir = join(dir, 'root');
   const yaml = iotSectionYaml(sb, 'rpi-01', files);
-  const first = buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
+  const first = await buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
   await first.start();
   await waitFor('the first report', () => first.stats().delivered === 1 && first.stats().shadowUpdates === 1);
 
@@ -50,7 +50,7 @@ t.test('messages spooled during an outage and across a restart are sent in order
 
   // the agent restarts while the broker is still down, and samples twice more
   const { log, lines } = captureLog();
-  const second = buildTelemetry({ sb, rootDir, yaml, log, sampleHealth: health.sample });
+  const second = await buildTelemetry({ sb, rootDir, yaml, log, sampleHealth: health.sample });
   t.teardown(() => second.stop());
   await second.start();
   await second.idle(); // the sample taken at start
@@ -82,7 +82,7 @@ t.test('over the spool bound the oldest messages are dropped, counted and logged
   const { files } = await deviceWithFiles(iot, sb, dir, 'rpi-03');
   await sb.iot.broker.suspend();
   const { log, lines } = captureLog();
-  const telemetry = buildTelemetry({ sb, rootDir: join(dir, 'root'), yaml: iotSectionYaml(sb, 'rpi-03', files, { spool_max_messages: 3 }), log, sampleHealth: steeredHealth().sample });
+  const telemetry = await buildTelemetry({ sb, rootDir: join(dir, 'root'), yaml: iotSectionYaml(sb, 'rpi-03', files, { spool_max_messages: 3 }), log, sampleHealth: steeredHealth().sample });
   t.teardown(() => telemetry.stop());
   await telemetry.start();
   for (let i = 0; i < 4; i++) await telemetry.tick();
@@ -100,7 +100,7 @@ t.test('a certificate the broker does not trust is refused; the agent keeps its 
   const foreign = await (await createIotCa()).issueDeviceCertificate();
   const files = writeDeviceFiles(dir, sb, { certificatePem: foreign.certificatePem, privateKeyPem: foreign.privateKeyPem });
   const { log, lines } = captureLog();
-  const telemetry = buildTelemetry({ sb, rootDir: join(dir, 'root'), yaml: iotSectionYaml(sb, 'rpi-02', files), log, sampleHealth: steeredHealth().sample });
+  const telemetry = await buildTelemetry({ sb, rootDir: join(dir, 'root'), yaml: iotSectionYaml(sb, 'rpi-02', files), log, sampleHealth: steeredHealth().sample });
   t.teardown(() => telemetry.stop());
   await telemetry.start();
   await waitFor('a refused connection', () => lines.some((l) => l['msg'] === 'mqtt connection failed; retrying with back-off'));

@@ -17,7 +17,7 @@ t.test('the shadow gets the full state first, then only what changed; a version 
   const { log, lines } = captureLog();
   const health = steeredHealth();
   const rootDir = join(dir, 'root');
-  const telemetry = buildTelemetry({ sb, rootDir, yaml: iotSectionYaml(sb, 'rpi-01', files), log, sampleHealth: health.sample });
+  const telemetry = await buildTelemetry({ sb, rootDir, yaml: iotSectionYaml(sb, 'rpi-01', files), log, sampleHealth: health.sample });
   t.teardown(() => telemetry.stop());
   await telemetry.start();
   await waitFor('the first report', () => telemetry.stats().shadowUpdates === 1 && telemetry.stats().delivered === 1);
@@ -87,13 +87,13 @@ t.test('a restart knows what the shadow holds: it sends nothing when nothing cha
   const health = steeredHealth();
   const rootDir = join(dir, 'root');
   const yaml = iotSectionYaml(sb, 'rpi-02', files);
-  const first = buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
+  const first = await buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
   await first.start();
   await waitFor('the first report', () => first.stats().shadowUpdates === 1);
   await first.stop();
   const { version } = await readShadow(sb, 'rpi-02');
 
-  const second = buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
+  const second = await buildTelemetry({ sb, rootDir, yaml, log: captureLog().log, sampleHealth: health.sample });
   t.teardown(() => second.stop());
   await second.start();
   await waitFor('the first sample after the restart', () => second.stats().delivered === 1);

@@ -1,7 +1,7 @@
 // The iot: section of the agent config and the IoT-certificate identity of the on-premises file.
 import t from 'tap';
 import { parseAgentConfig } from '../../../../agent/config/agent-config.js';
-import { iotSectionView, parseIotEndpoint, resolveTelemetryConfig } from '../../../../agent/config/iot-config.js';
+import { checkIotSchedule, iotSectionView, parseIotEndpoint, resolveTelemetryConfig } from '../../../../agent/config/iot-config.js';
 import { parseOnPremisesConfig } from '../../../../agent/config/onprem-config.js';
 import { isEdgeError } from '../../../../shared/errors.js';
 
@@ -29,6 +29,7 @@ t.test('bad values are refused with the key and what to write', async (t) => {
   refused('  endpoint: https://abc.iot.amazonaws.com\n', /without a scheme/);
   refused('  endpoint: host:99999\n', /port from 1 to 65535/);
   refused('  endpoint: h\n  schedule: every minute\n', /cron expression/);
+  refused('  endpoint: h\n  schedule: "* * * * * * *"\n', /cron expression/);
   refused('  endpoint: h\n  thing_name: "bad/name"\n', /thing name/);
   refused('  endpoint: h\n  private_key_file: key.pem\n', /absolute path/);
   refused('  endpoint: h\n  reconnect_min_seconds: 60\n  reconnect_max_seconds: 5\n', /must not be above/);
@@ -67,4 +68,11 @@ t.test('the on-premises IoT-certificate identity', async (t) => {
   t.throws(() => parseOnPremisesConfig(`${keys}iam_user_arn: arn:aws:iam::111111111111:user/x\n`, 'o.yml'), /cannot be combined with 'iam_user_arn'/);
   t.throws(() => parseOnPremisesConfig(keys.replace('region: eu-west-1\n', ''), 'o.yml'), /'region' key is required/);
   t.throws(() => parseOnPremisesConfig('region: eu-west-1\n', 'o.yml'), /or 'iot_thing_name'/);
+});
+
+t.test("node-cron checks the schedule's fields when telemetry starts (the parser checks the shape only)", async (t) => {
+  const parsed = section('  endpoint: h\n  schedule: "61 * * * *"\n').config.iot!;
+  t.equal(parsed.schedule, '61 * * * *');
+  await t.rejects(checkIotSchedule(parsed), { code: 'CONFIG_INVALID', message: /config key iot\.schedule: expected a cron expression.*got "61 \* \* \* \*"/ });
+  await t.resolves(checkIotSchedule(section('  endpoint: h\n  schedule: "*/10 * * * * *"\n').config.iot!));
 });
