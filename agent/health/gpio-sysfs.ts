@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { commonJsExports } from '../../shared/commonjs.js';
 import { gpioClassDir } from './gpio-chips.js';
 
 export type Level = 0 | 1;
@@ -110,7 +111,7 @@ interface OnoffModule {
  * onoff on real hardware, for lines it can own (not exported by someone else); undefined when
  * onoff (an optional dependency with a native addon) is not installed or sysfs is not writable.
  */
-export async function openOnoffLine(req: SysfsLineRequest, load: () => Promise<unknown> = () => import('onoff')): Promise<GpioLine | undefined> {
+export async function openOnoffLine(req: SysfsLineRequest, load: () => Promise<unknown> = async () => commonJsExports(await import('onoff'))): Promise<GpioLine | undefined> {
   if (req.sysRoot !== '/' || existsSync(join(gpioClassDir('/'), `gpio${req.number}`))) return undefined;
   let mod: OnoffModule;
   try {

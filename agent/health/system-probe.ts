@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { arch, hostname, networkInterfaces, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as SystemInformationModule from 'systeminformation';
+import { commonJsExports } from '../../shared/commonjs.js';
 import type { ToolRunner } from './gpio-cli.js';
 import type { Reading } from './policy.js';
 import type { DeviceInfo } from './types.js';
@@ -43,7 +44,7 @@ export class SystemProbe {
   constructor(private readonly deps: SystemProbeDeps) {}
 
   private loadSi(): Promise<SystemInformation> {
-    this.si ??= (this.deps.loadSi ?? (() => import('systeminformation')))();
+    this.si ??= (this.deps.loadSi ?? (async () => commonJsExports(await import('systeminformation'))))();
     return this.si;
   }
 

@@ -7,6 +7,7 @@
 // aws-crt-nodejs issue): the CLI exits explicitly after close.
 import type * as IotSdk from 'aws-iot-device-sdk-v2';
 import type { mqtt5 as Mqtt5Types } from 'aws-iot-device-sdk-v2';
+import { commonJsExports } from '../../shared/commonjs.js';
 import { EdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { IotEndpoint } from '../config/iot-config.js';
@@ -46,7 +47,7 @@ const STOP_WAIT_MS = 5000;
 export async function createIotMqttConnection(settings: MqttConnectionSettings, log: Logger): Promise<MqttConnection> {
   let sdk: typeof IotSdk;
   try {
-    sdk = await import('aws-iot-device-sdk-v2');
+    sdk = commonJsExports(await import('aws-iot-device-sdk-v2'));
   } catch (e) {
     throw new EdgeError('IOT_SDK_UNAVAILABLE', `the AWS IoT device SDK (aws-iot-device-sdk-v2 / aws-crt) cannot be loaded on this machine: ${(e as Error).message}`, { cause: e });
   }

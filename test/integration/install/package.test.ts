@@ -2,7 +2,7 @@
 // unpacked agent running from a temp dir without the project's node_modules (a real local
 // deployment included), and the launcher's choice of Node.js.
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, parse } from 'node:path';
 import { writeRevision } from '../../helpers/revisions.js';
@@ -31,7 +31,9 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     const [mode, owner, , , , path] = line.split(/\s+/);
     entries.set(path as string, { mode: mode as string, owner: owner as string });
   }
-  t.same([...entries.keys()].sort(), [
+  const chunks = [...entries.keys()].filter((p) => /^opt\/edge-agent\/lib\/chunks\/[\w-]+\.mjs$/.test(p));
+  t.ok(chunks.some((p) => /\/daemon-\w+\.mjs$/.test(p)), 'the daemon is a chunk of its own (loaded by `run` only)');
+  t.same([...entries.keys()].filter((p) => !chunks.includes(p)).sort(), [
     'opt/',
     'opt/edge-agent/',
     'opt/edge-agent/VERSION',
@@ -39,6 +41,7 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     'opt/edge-agent/bin/edge-agent',
     'opt/edge-agent/lib/',
     'opt/edge-agent/lib/aws-crt-nodejs.node',
+    'opt/edge-agent/lib/chunks/',
     'opt/edge-agent/lib/edge-agent.mjs',
     'opt/edge-agent/share/',
     'opt/edge-agent/share/THIRD-PARTY-LICENSES.txt',
@@ -60,7 +63,8 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     t.equal(readFileSync(join(prefix, 'share', f), 'utf8'), readFileSync(join(PROJECT_ROOT, 'systemd', f), 'utf8'), `share/${f} is systemd/${f}`);
   }
   t.match(readFileSync(join(prefix, 'share', 'THIRD-PARTY-LICENSES.txt'), 'utf8'), /^pino@\S+ \(MIT\)$/m, 'bundled packages listed with licenses');
-  t.notMatch(readFileSync(join(prefix, 'lib', 'edge-agent.mjs'), 'utf8'), /from ?["'](tsx|typescript|tap)["']/, 'no dev dependencies in the bundle');
+  const code = ['edge-agent.mjs', ...readdirSync(join(prefix, 'lib', 'chunks')).map((f) => join('chunks', f))].map((f) => readFileSync(join(prefix, 'lib', f), 'utf8')).join('\n');
+  t.notMatch(code, /from ?["'](tsx|typescript|tap)["']/, 'no dev dependencies in the bundle');
 });
 
 t.test('the unpacked agent runs without node_modules', async (t) => {
