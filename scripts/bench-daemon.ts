@@ -10,7 +10,8 @@
 // last deployment: live objects by constructor (a snapshot inflates the RSS figures after it).
 // Comparisons in the same run (same load): BENCH_DAEMON_ALT_FLAGS="--max-semi-space-size=1" adds
 // the dist agent with other node flags; BENCH_DAEMON_COMPARE=/path/to/main.js[#flags][,...] other
-// builds (with the unit's flags, or those after #).
+// builds (with the unit's flags, or those after #; environment variables after a second #, e.g.
+// `dist/agent/main.js##MALLOC_ARENA_MAX=2`).
 import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
@@ -66,7 +67,7 @@ export function serviceNodeArgs(): string[] {
   return line.replace(/"/g, '').split(/\s+/).filter(Boolean);
 }
 
-/** lib/edge-agent.mjs of a package built for this machine's architecture, in `dir`. */
+/** lib/edge-agent.mjs (with its lib/chunks/) of a package built for this machine's architecture, in `dir`. */
 function buildBundle(dir: string): string {
   try {
     execFileSync(process.execPath, [join(project, 'scripts', 'package-agent.mjs'), '--arch', process.arch, '--out-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -74,7 +75,7 @@ function buildBundle(dir: string): string {
     throw new Error(`scripts/package-agent.mjs failed: ${String((e as { stderr?: string }).stderr ?? e).trim()}`, { cause: e });
   }
   const tarball = join(dir, `edge-agent-${JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).version as string}-linux-${process.arch}.tar.gz`);
-  execFileSync('tar', ['-xzf', tarball, '-C', dir, 'opt/edge-agent/lib/edge-agent.mjs']);
+  execFileSync('tar', ['-xzf', tarball, '-C', dir, 'opt/edge-agent/lib']);
   return join(dir, 'opt', 'edge-agent', 'lib', 'edge-agent.mjs');
 }
 
@@ -82,6 +83,7 @@ interface Variant {
   readonly label: string;
   readonly main: string;
   readonly flags: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
   readonly device: Device;
   readonly group: string;
 }
@@ -206,35 +208,44 @@ export async function benchDaemon(rows: Row[]): Promise<void> {
   const variants: Variant[] = [];
   try {
     const cd = await setUp(sb, work);
-    const mains: [string, string, readonly string[]][] = [['dist/', distMain, flags]];
+    const mains: [string, string, readonly string[], NodeJS.ProcessEnv?][] = [['dist/', distMain, flags]];
     try {
       mains.push(['bundle', buildBundle(join(work, 'package')), flags]);
     } catch (e) {
       rows.push(['(f) bundle: not measured', (e as Error).message.slice(0, 200), '', '', '']);
     }
+    const primaryCount = mains.length; // dist/ and the bundle; comparisons follow
     const alt = process.env['BENCH_DAEMON_ALT_FLAGS'];
     if (alt !== undefined) mains.push([`dist/ [${alt}]`, distMain, alt.split(/\s+/).filter(Boolean)]);
     for (const other of (process.env['BENCH_DAEMON_COMPARE'] ?? '').split(',').filter(Boolean)) {
-      const [path = '', otherFlags] = other.split('#');
-      mains.push([`compare ${other}`, path, otherFlags === undefined ? flags : otherFlags.split(/\s+/).filter(Boolean)]);
+      const [path = '', otherFlags, otherEnv = ''] = other.split('#');
+      const env = Object.fromEntries(otherEnv.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      mains.push([`compare ${other}`, path, otherFlags === undefined || otherFlags === '' ? flags : otherFlags.split(/\s+/).filter(Boolean), env]);
     }
-    for (const [label, main, nodeFlags] of mains) {
+    for (const [label, main, nodeFlags, env = {}] of mains) {
       const group = `g-${variants.length}`;
       const device = await provisionDevice(sb, work, `pi-bench-${variants.length}`, { fleet: group });
       await cd.send(new CreateDeploymentGroupCommand({ applicationName: 'bench', deploymentGroupName: group, serviceRoleArn: `arn:aws:iam::${sb.root.accountId}:role/cd`, onPremisesInstanceTagFilters: [{ Key: 'fleet', Value: group, Type: 'KEY_AND_VALUE' }] }));
-      variants.push({ label, main, flags: nodeFlags, device, group });
+      variants.push({ label, main, flags: nodeFlags, env, device, group });
     }
     // the agents idle side by side (same sandbox, same time), then deploy one after the other
     const heapOf = (v: Variant): boolean => HEAP && v === variants[0];
-    const pids = variants.map((v) => startAgent(v.device, { nodeArgs: [...v.flags, ...(heapOf(v) ? ['--heapsnapshot-signal=SIGUSR2'] : []), v.main] }, { EDGE_AGENT_BACKOFF_SCALE: '1' }).pid as number);
+    const pids = variants.map((v) => startAgent(v.device, { nodeArgs: [...v.flags, ...(heapOf(v) ? ['--heapsnapshot-signal=SIGUSR2'] : []), v.main] }, { EDGE_AGENT_BACKOFF_SCALE: '1', ...v.env }).pid as number);
     await sleep(IDLE_SECONDS * 1000);
     const bareRss = status(bare.pid as number).rss;
     const idle = pids.map((pid) => status(pid));
     rows.push([`(f) bare node, same run`, mib(bareRss), '', '', '']);
     for (const [i, v] of variants.entries()) {
-      const d = await deployMany(cd, v, pids[i] as number, heapOf(v));
+      try {
+        const d = await deployMany(cd, v, pids[i] as number, heapOf(v));
+        rows.push(...variantRows(v.label, idle[i] as Status, bareRss, d));
+      } catch (e) {
+        if (i < primaryCount) throw e;
+        // a comparison (BENCH_DAEMON_ALT_FLAGS / _COMPARE) failing keeps the others' figures
+        const s = idle[i] as Status;
+        rows.push([`(f) ${v.label} idle ${IDLE_SECONDS} s (polling)`, mib(s.rss), `deployments failed: ${(e as Error).message.split('\n')[0] ?? ''}`, `+${mib(s.rss - bareRss)}`, '']);
+      }
       await stopAgent(v.device);
-      rows.push(...variantRows(v.label, idle[i] as Status, bareRss, d));
     }
     rows.push([`(f) node flags (edge-agent.service)`, flags.join(' ') || '(none)', '', '', '']);
     rows.push([`(f) RSS per module set (dist/)`, loadLadder(flags), '', '', '']);
