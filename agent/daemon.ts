@@ -110,7 +110,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     const idle = idleCollector({
       gc: exposedGc(),
       delayMs: IDLE_GC_DELAY_MS,
-      collected: (before, after) => log.debug({ rssBefore: before, rssAfter: after }, 'idle: full garbage collection'),
+      collected: (before, after) => {
+        const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        log.debug({ rssBefore: before, rssAfter: after, heapTotal, heapUsed, external, arrayBuffers }, 'idle: full garbage collection');
+      },
     });
     const poller = new CommandPoller({
       commands,

@@ -28,7 +28,7 @@ import type { Row } from './bench-sandbox.js';
 
 const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 300);
 const DEPLOYMENTS = Number(process.env['BENCH_DAEMON_DEPLOYMENTS'] ?? 100);
-/** Idle time before the RSS after deployments is read: V8's memory reducer shrinks the heap ~10 s after activity ends. */
+/** Idle time before the RSS after deployments is read: the agent collects garbage 5 s after its last command (under the unit's --expose-gc), V8's memory reducer shrinks the heap ~10 s after activity ends. */
 const SETTLE_SECONDS = Number(process.env['BENCH_SETTLE_SECONDS'] ?? 30);
 const HEAP = process.env['BENCH_HEAP'] === '1' || process.argv.includes('--heap');
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,11 +1,13 @@
-// After a burst of commands, one full garbage collection once the agent has been idle for a few
+// After a burst of commands, full garbage collections once the agent has been idle for a few
 // seconds: unpacking a revision leaves megabytes of garbage that V8 would otherwise return to the
-// OS only when its memory reducer gets round to it, so the idle daemon's RSS would depend on when
-// it was last measured. Needs node's --expose-gc (systemd/edge-agent.service sets it); without it
-// this does nothing.
+// OS only when its memory reducer gets round to it (sometimes not at all), so the idle daemon's
+// RSS would depend on when it was last measured. One collection is not enough: pages emptied by
+// one are swept afterwards and only released by the next (measured: three rounds 100 ms apart
+// shrink the heap at once, one round barely). Needs node's --expose-gc (systemd/edge-agent.service
+// sets it); without it this does nothing.
 
 export interface IdleCollector {
-  /** A command starts: no collection while it runs. */
+  /** A command starts: no collection while it runs (rounds not yet run are dropped). */
   busy(): void;
   /** A command ended: collect after `delayMs` unless another one starts first. */
   idle(): void;
@@ -16,7 +18,10 @@ export interface IdleCollectorDeps {
   /** The collector (globalThis.gc under --expose-gc); undefined: collect nothing. */
   readonly gc: (() => void) | undefined;
   readonly delayMs: number;
-  /** Told what one collection gave back (RSS in bytes before and after). */
+  /** Full collections per idle period (default 3), `roundGapMs` apart (default 100). */
+  readonly rounds?: number;
+  readonly roundGapMs?: number;
+  /** Told what the collections of one idle period gave back (RSS in bytes before and after). */
   readonly collected?: (rssBefore: number, rssAfter: number) => void;
 }
 
@@ -27,17 +32,24 @@ export function idleCollector(deps: IdleCollectorDeps): IdleCollector {
     timer = undefined;
   };
   const { gc } = deps;
+  const rounds = deps.rounds ?? 3;
+  const gap = deps.roundGapMs ?? 100;
+  const round = (gcNow: () => void, left: number, rssBefore: number): void => {
+    gcNow();
+    if (left > 1) {
+      timer = setTimeout(() => round(gcNow, left - 1, rssBefore), gap);
+      timer.unref();
+      return;
+    }
+    timer = undefined;
+    deps.collected?.(rssBefore, process.memoryUsage.rss());
+  };
   return {
     busy: cancel,
     idle(): void {
       if (!gc) return;
       cancel();
-      timer = setTimeout(() => {
-        timer = undefined;
-        const before = process.memoryUsage.rss();
-        gc();
-        deps.collected?.(before, process.memoryUsage.rss());
-      }, deps.delayMs);
+      timer = setTimeout(() => round(gc, rounds, process.memoryUsage.rss()), deps.delayMs);
       timer.unref();
     },
     dispose: cancel,

@@ -1,6 +1,6 @@
 // The idle daemon's full garbage collection: with node's --expose-gc (as systemd/edge-agent.service
 // runs it), one collection 5 s after the last command of a deployment, logged at debug level with
-// the RSS before and after (never while a command runs); without the flag, none.
+// the RSS before and after and the heap figures after (never while a command runs); without the flag, none.
 import t from 'tap';
 import { startAgent } from '../../../sandbox/simulated-device.js';
 import { addDevice, deploy, startFleet, uploadRevision, waitDone, waitFor } from '../../helpers/agent-fleet.js';
@@ -14,6 +14,7 @@ interface LogLine {
   readonly time?: number;
   readonly rssBefore?: number;
   readonly rssAfter?: number;
+  readonly heapUsed?: number;
 }
 const logLines = (output: string): LogLine[] =>
   output
@@ -32,7 +33,7 @@ t.test('one full GC once the agent is idle after a deployment, only under --expo
   t.equal((await waitDone(fleet, id)).status, 'Succeeded', 'deployed', { output: withGc.output });
   await waitFor(() => collections(withGc.output).length > 0, 30_000, 'the idle collection');
   const [first] = collections(withGc.output);
-  t.ok((first?.rssBefore ?? 0) > 0 && (first?.rssAfter ?? 0) > 0, 'RSS before and after are logged', { first });
+  t.ok((first?.rssBefore ?? 0) > 0 && (first?.rssAfter ?? 0) > 0 && (first?.heapUsed ?? 0) > 0, 'RSS before and after, and the heap after, are logged', { first });
   const lastCommandEnd = Math.max(...logLines(withGc.output).filter((l) => l.msg === 'command succeeded').map((l) => l.time ?? 0));
   const lastCollection = collections(withGc.output).at(-1)?.time ?? 0;
   t.ok(lastCollection >= lastCommandEnd + 4900, 'the collection waits 5 s after the last command', { lastCommandEnd, lastCollection });

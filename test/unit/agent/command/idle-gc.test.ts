@@ -12,22 +12,25 @@ function counter(): { gc: () => void; readonly count: number } {
   };
 }
 
-t.test('one collection once the agent has been idle for the delay', async (t) => {
+t.test('three collections, 100 ms apart, once the agent has been idle for the delay', async (t) => {
   const c = counter();
   const reports: [number, number][] = [];
   const idle = idleCollector({ gc: c.gc, delayMs: 20, collected: (before, after) => reports.push([before, after]) });
   idle.busy();
   idle.idle();
-  idle.idle(); // a second end (e.g. a re-delivery) restarts the wait, still one collection
-  await sleep(120);
-  t.equal(c.count, 1);
+  idle.idle(); // a second end (e.g. a re-delivery) restarts the wait, still one idle period
+  await sleep(60);
+  t.equal(c.count, 1, 'the first round at the delay');
+  t.equal(reports.length, 0, 'reported after the last round');
+  await sleep(400);
+  t.equal(c.count, 3);
   t.equal(reports.length, 1);
   t.ok((reports[0]?.[0] ?? 0) > 0 && (reports[0]?.[1] ?? 0) > 0, 'RSS before and after are reported');
 });
 
 t.test('a command starting within the delay postpones the collection to its end', async (t) => {
   const c = counter();
-  const idle = idleCollector({ gc: c.gc, delayMs: 40 });
+  const idle = idleCollector({ gc: c.gc, delayMs: 40, rounds: 1 });
   idle.idle();
   await sleep(10);
   idle.busy();
@@ -36,6 +39,19 @@ t.test('a command starting within the delay postpones the collection to its end'
   idle.idle();
   await sleep(120);
   t.equal(c.count, 1);
+});
+
+t.test('a command starting between rounds drops the rounds left', async (t) => {
+  const c = counter();
+  let reported = 0;
+  const idle = idleCollector({ gc: c.gc, delayMs: 10, rounds: 4, roundGapMs: 50, collected: () => void reported++ });
+  idle.idle();
+  await sleep(35);
+  t.equal(c.count, 1);
+  idle.busy();
+  await sleep(250);
+  t.equal(c.count, 1, 'no more rounds while the command runs');
+  t.equal(reported, 0);
 });
 
 t.test('dispose cancels a pending collection; without a collector nothing is scheduled', async (t) => {
