@@ -37,7 +37,7 @@ export interface DaemonOptions {
   readonly backoffScale?: number;
 }
 
-/** Idle this long after a command before the full GC (the next lifecycle event usually comes sooner). */
+/** Idle this long after a command before the full GCs (the next lifecycle event usually comes sooner). */
 const IDLE_GC_DELAY_MS = 5000;
 
 function loadConfig(path: string | undefined): AgentConfig {

@@ -30,7 +30,7 @@ export interface CommandPollerDeps {
   readonly heartbeatMs?: number;
   /** Attempts at PutHostCommandComplete before giving up (the tracking file then reports code 7). */
   readonly completeAttempts?: number;
-  /** Told when a command starts and ends (a full GC once the agent is idle again). */
+  /** Told when a command starts and ends (full GCs once the agent is idle again). */
   readonly idle?: IdleCollector;
 }
 
