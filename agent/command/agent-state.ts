@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/fs-atomic.js';
+import { isoUtc } from '../../shared/utc-time.js';
 
 export interface CommandRecord {
   readonly deploymentId: string;
@@ -62,7 +63,7 @@ export class AgentStateFile {
   }
 
   private now(): string {
-    return (this.deps.now ?? (() => new Date()))().toISOString();
+    return isoUtc((this.deps.now ?? (() => new Date()))().getTime());
   }
 
   private write(): void {

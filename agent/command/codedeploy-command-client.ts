@@ -12,6 +12,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { EdgeError, isEdgeError, type ErrorCode } from '../../shared/errors.js';
+import { UtcDate } from '../../shared/utc-time.js';
 import type { CommandService, CommandStatus, DeploymentSpecificationResult, HostCommand } from './command-service.js';
 import { commandsServiceName } from './commands-endpoint.js';
 
@@ -194,7 +195,8 @@ export class CodeDeployCommandClient implements CommandService {
       },
       body,
     });
-    const signed = await this.#signer.sign(request, { signingDate: new Date(this.#now() + this.#clockOffsetMs) });
+    // UtcDate: the signer formats the date with toISOString, which costs the idle daemon ICU data (shared/utc-time.ts)
+    const signed = await this.#signer.sign(request, { signingDate: new UtcDate(this.#now() + this.#clockOffsetMs) });
     const headers = { ...signed.headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': `edge-agent/${this.opts.agentVersion}` };
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,5 +1,6 @@
 // The health policy: readings + configured thresholds → per-check status and reason → verdict.
 // Pure: the probes produce Readings, this module judges them.
+import { isoUtc } from '../../shared/utc-time.js';
 import type { CheckSpec, Thresholds } from './check-specs.js';
 import type { CheckStatus, HealthCheckResult, HealthSample, HealthVerdict, SkippedCheck } from './types.js';
 
@@ -95,7 +96,7 @@ export function evaluate(specs: readonly CheckSpec[], readings: ReadonlyMap<stri
     if ('status' in r) checks.push(r);
     else skipped.push(r);
   }
-  return { verdict: verdictOf(checks), checks, sampledAt: sampledAt.toISOString(), ...(skipped.length > 0 ? { skipped } : {}) };
+  return { verdict: verdictOf(checks), checks, sampledAt: isoUtc(sampledAt.getTime()), ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /** `edge-agent health` exit code: 1 when a check fails, else 2 when one could not be read, else 0. */

@@ -12,6 +12,7 @@ import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/fs-atomic.js';
 import type { Logger } from '../../shared/log.js';
+import { isoUtc } from '../../shared/utc-time.js';
 
 export type SpoolKind = 'telemetry' | 'shadow';
 
@@ -128,7 +129,7 @@ export class Spool {
     if (message.key !== undefined) {
       for (const e of this.entries.values()) if (e.key === message.key) this.remove(e.seq);
     }
-    const entry: SpoolEntry = { seq: this.nextSeq++, at: (this.options.now ?? (() => new Date()))().toISOString(), ...message };
+    const entry: SpoolEntry = { seq: this.nextSeq++, at: isoUtc((this.options.now ?? (() => new Date()))().getTime()), ...message };
     this.entries.set(entry.seq, entry);
     this.bytes += sizeOf(entry);
     this.append({ add: entry }, true);
