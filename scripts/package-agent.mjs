@@ -1,48 +1,32 @@
 #!/usr/bin/env node
 // npm run package:agent: builds the self-contained device package
 //   dist/edge-agent-<version>-linux-<arch>.tar.gz  (+ .sha256)
-// holding opt/edge-agent/{bin/edge-agent, lib/edge-agent.mjs (+ lib/chunks/), node/ (with --with-node),
+// holding opt/edge-agent/{bin/edge-agent, lib/edge-agent.mjs (+ lib/chunks/, lib/vendor/, lib/package.json),
+// node/ (with --with-node),
 // share/{edge-agent.service, edge-agent-recover.service, edge-agent.env.example,
 // install-agent.sh, uninstall-agent.sh, install.md, THIRD-PARTY-LICENSES.txt}, VERSION}.
-// The agent is an esbuild bundle (code split): no node_modules on the device. See docs/install.md.
+// The agent is an esbuild bundle (scripts/package-bundle.mjs): no node_modules on the device. See docs/install.md.
 //
 //   node scripts/package-agent.mjs [--arch arm64|x64] [--with-node] [--node-version 22]
 //                                  [--out-dir dist]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
+import { bundleAgent } from './package-bundle.mjs';
 
 const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ARCHES = { arm64: { elfMachine: 183 }, x64: { elfMachine: 62 } };
 const MIN_NODE_MAJOR = 20;
-/** Optional dependencies never bundled nor shipped: epoll (onoff's native addon, built per machine:
- * without it the agent drives GPIO through sysfs directly) and osx-/macos-temperature-sensor (macOS only,
- * required by systeminformation inside a try). */
-const OPTIONAL_EXTERNALS = ['epoll', 'osx-temperature-sensor', 'macos-temperature-sensor'];
 /** aws-crt's JavaScript is bundled; its native binding for the target is shipped as
  * lib/aws-crt-nodejs.node and found through AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH (set by the
  * launcher). It is loaded only when IoT telemetry or the IoT identity is configured. */
 const CRT_BINARY = 'aws-crt-nodejs.node';
-/** CommonJS packages the agent import()s lazily, each read through shared/commonjs.ts. */
-const LAZY_COMMONJS = ['systeminformation', 'onoff', 'aws-iot-device-sdk-v2'];
-
-// CommonJS dependencies inside an ESM bundle call require() and read __filename/__dirname.
-const BANNER = [
-  "import { createRequire as __edgeAgentCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __edgeAgentFileURLToPath } from 'node:url';",
-  "import { dirname as __edgeAgentDirname } from 'node:path';",
-  'const require = __edgeAgentCreateRequire(import.meta.url);',
-  'const __filename = __edgeAgentFileURLToPath(import.meta.url);',
-  'const __dirname = __edgeAgentDirname(__filename);',
-].join('\n');
-
 // bin/edge-agent: picks the Node.js that runs the bundle. Checked by shellcheck in the tests.
 const WRAPPER = `#!/bin/sh
 # edge-agent launcher (installed as /opt/edge-agent/bin/edge-agent).
@@ -160,69 +144,7 @@ function thirdPartyLicenses(inputs) {
     const text = licenseFile ? readFileSync(join(abs, licenseFile), 'utf8').trim() : `(no license file; package.json says ${pkg.license ?? 'nothing'})`;
     sections.push(`${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown license'})\n\n${text}\n`);
   }
-  return `Third-party software bundled into lib/edge-agent.mjs and lib/chunks/\n${'='.repeat(68)}\n\n${sections.join(`\n${'-'.repeat(72)}\n\n`)}`;
-}
-
-/**
- * lib/edge-agent.mjs plus lib/chunks/*.mjs: code split, so what the agent loads lazily (the S3
- * client, tar/zip readers, the PKCS#7 reader, the IoT SDK, systeminformation, the other CLI
- * commands) is a separate file read only when first used. Measured by scripts/bench-daemon.ts:
- * one file holding everything costs the idle daemon ~3 MiB more RSS, as V8 keeps a module's whole
- * source. Packages' ES module builds are preferred (mainFields): a dynamic import() of a CommonJS
- * chunk only has a default export, so the agent reads CommonJS modules it imports lazily through
- * shared/commonjs.ts.
- */
-async function bundle(libDir) {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    fail('esbuild is not installed: run npm ci');
-  }
-  const result = await esbuild.build({
-    entryPoints: { 'edge-agent': join(project, 'agent', 'main.ts') },
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outdir: libDir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    mainFields: ['module', 'main'],
-    banner: { js: BANNER },
-    external: OPTIONAL_EXTERNALS,
-    metafile: true,
-    legalComments: 'none',
-    // Minified: a module's whole source stays in the agent's heap; measured by
-    // scripts/bench-daemon.ts, minifying saves ~10 MiB of idle RSS. keepNames keeps class names in logs.
-    minify: true,
-    keepNames: true,
-    logLevel: 'warning',
-    absWorkingDir: project,
-  });
-  // Anything else left external would fail with ERR_MODULE_NOT_FOUND on the device.
-  const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-  for (const output of Object.values(result.metafile.outputs)) {
-    for (const imp of output.imports) {
-      if (!imp.external || builtins.has(imp.path) || imp.path.startsWith('node:')) continue;
-      const name = imp.path.startsWith('@') ? imp.path.split('/').slice(0, 2).join('/') : imp.path.split('/')[0];
-      if (!OPTIONAL_EXTERNALS.includes(name)) fail(`the bundle imports ${imp.path}, which would not exist on the device`);
-    }
-  }
-  // A lazily imported CommonJS package comes out as a chunk with only a default export: the agent
-  // must read it through shared/commonjs.ts, so only the packages known to do so may appear.
-  const outputs = result.metafile.outputs;
-  for (const output of Object.values(outputs)) {
-    for (const imp of output.imports) {
-      const target = imp.kind === 'dynamic-import' ? outputs[imp.path] : undefined;
-      const entry = target?.entryPoint ?? '';
-      if (!entry.includes('node_modules/') || target.exports.join() !== 'default') continue;
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(entry)?.[1];
-      if (!LAZY_COMMONJS.includes(name)) fail(`the bundle imports the CommonJS package ${name} lazily: read it through shared/commonjs.ts and add it to LAZY_COMMONJS in scripts/package-agent.mjs`);
-    }
-  }
-  return result.metafile;
+  return `Third-party software bundled into lib/edge-agent.mjs, lib/chunks/ and lib/vendor/\n${'='.repeat(68)}\n\n${sections.join(`\n${'-'.repeat(72)}\n\n`)}`;
 }
 
 function elfMachine(file) {
@@ -305,7 +227,7 @@ async function main() {
     const root = join(stage, 'opt', 'edge-agent');
     for (const d of ['bin', 'lib', 'share']) mkdirSync(join(root, d), { recursive: true });
 
-    const metafile = await bundle(join(root, 'lib'));
+    const { inputs } = await bundleAgent(join(root, 'lib'), { project, fail });
     writeFileSync(join(root, 'bin', 'edge-agent'), WRAPPER);
     addCrtBinding(root, arch);
     const share = {
@@ -317,7 +239,7 @@ async function main() {
       'install.md': 'docs/install.md',
     };
     for (const [name, from] of Object.entries(share)) copyFileSync(join(project, from), join(root, 'share', name));
-    writeFileSync(join(root, 'share', 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(metafile.inputs));
+    writeFileSync(join(root, 'share', 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(inputs));
     writeFileSync(join(root, 'VERSION'), `${version}\n`);
     const node = withNode ? addNode(root, arch, nodeVersion, scratch) : undefined;
 

@@ -238,7 +238,7 @@ export function iotHostIdentity(credentials: AwsCredentialIdentityProvider, opti
 
 /** The ARN of whoever the credentials belong to (for an IoT role alias: the assumed-role session). */
 export async function callerArn(credentials: AwsCredentialIdentityProvider, options: CallerIdentityOptions): Promise<string> {
-  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { STSClient, GetCallerIdentityCommand } = await import('../vendor/client-sts.js');
   const sts = new STSClient({ region: options.region, credentials, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 });
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));

@@ -33,7 +33,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type * as S3Sdk from '@aws-sdk/client-s3';
+import type * as S3Sdk from '../vendor/client-s3.js';
 import type { GetObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { EdgeError, isEdgeError } from '../../shared/errors.js';
 import { syncDirectory } from '../../shared/fs-atomic.js';
@@ -97,7 +97,7 @@ export function createS3BundleFetcher(deps: S3BundleFetcherDeps): RemoteBundleFe
     let file: FileHandle | undefined;
     const started = Date.now();
     try {
-      const { S3Client, GetObjectCommand } = await (sdk ??= import('@aws-sdk/client-s3'));
+      const { S3Client, GetObjectCommand } = await (sdk ??= import('../vendor/client-s3.js'));
       client = new S3Client({
         region: deps.region,
         credentials: deps.credentials,

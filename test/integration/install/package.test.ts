@@ -3,9 +3,13 @@
 // deployment included), and the launcher's choice of Node.js.
 import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { dirname, join, parse } from 'node:path';
-import { writeRevision } from '../../helpers/revisions.js';
+import { addDevice, deploy, eventStatuses, lifecycleEvents, readLines, startFleet, uploadRevision, waitDone } from '../../helpers/agent-fleet.js';
+import { proofAppSpec, proofScripts, writeRevision } from '../../helpers/revisions.js';
+import { sdkConfig, startAgent } from '../../../sandbox/simulated-device.js';
 import { buildPackage, output, PACKAGE_VERSION, PROJECT_ROOT, run, tempDir, unpack, which } from './helpers.js';
 
 const out = tempDir(t, 'package-out');
@@ -14,6 +18,7 @@ const unpacked = tempDir(t, 'package-unpacked');
 const prefix = existsSync(built.tarball) ? unpack(built.tarball, unpacked) : join(unpacked, 'opt', 'edge-agent');
 const launcher = join(prefix, 'bin', 'edge-agent');
 const NODE = process.execPath;
+const execFileAsync = promisify(execFile);
 
 t.test('the package builds, with its checksum', async (t) => {
   t.equal(built.code, 0, output(built));
@@ -31,8 +36,9 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     const [mode, owner, , , , path] = line.split(/\s+/);
     entries.set(path as string, { mode: mode as string, owner: owner as string });
   }
-  const chunks = [...entries.keys()].filter((p) => /^opt\/edge-agent\/lib\/chunks\/[\w-]+\.mjs$/.test(p));
-  t.ok(chunks.some((p) => /\/daemon-\w+\.mjs$/.test(p)), 'the daemon is a chunk of its own (loaded by `run` only)');
+  const chunks = [...entries.keys()].filter((p) => /^opt\/edge-agent\/lib\/(vendor\/)?chunks\/[\w-]+\.mjs$/.test(p));
+  t.ok(chunks.some((p) => /lib\/chunks\/daemon-\w+\.mjs$/.test(p)), 'the daemon is a chunk of its own (loaded by `run` only)');
+  t.ok(chunks.some((p) => p.includes('/lib/vendor/chunks/')), 'the AWS SDK clients share chunks of their own');
   t.same([...entries.keys()].filter((p) => !chunks.includes(p)).sort(), [
     'opt/',
     'opt/edge-agent/',
@@ -43,6 +49,11 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     'opt/edge-agent/lib/aws-crt-nodejs.node',
     'opt/edge-agent/lib/chunks/',
     'opt/edge-agent/lib/edge-agent.mjs',
+    'opt/edge-agent/lib/package.json',
+    'opt/edge-agent/lib/vendor/',
+    'opt/edge-agent/lib/vendor/chunks/',
+    'opt/edge-agent/lib/vendor/client-s3.mjs',
+    'opt/edge-agent/lib/vendor/client-sts.mjs',
     'opt/edge-agent/share/',
     'opt/edge-agent/share/THIRD-PARTY-LICENSES.txt',
     'opt/edge-agent/share/edge-agent-recover.service',
@@ -63,8 +74,12 @@ t.test('layout, modes and ownership inside the tarball', async (t) => {
     t.equal(readFileSync(join(prefix, 'share', f), 'utf8'), readFileSync(join(PROJECT_ROOT, 'systemd', f), 'utf8'), `share/${f} is systemd/${f}`);
   }
   t.match(readFileSync(join(prefix, 'share', 'THIRD-PARTY-LICENSES.txt'), 'utf8'), /^pino@\S+ \(MIT\)$/m, 'bundled packages listed with licenses');
-  const code = ['edge-agent.mjs', ...readdirSync(join(prefix, 'lib', 'chunks')).map((f) => join('chunks', f))].map((f) => readFileSync(join(prefix, 'lib', f), 'utf8')).join('\n');
+  const files = (dir: string): string[] => readdirSync(join(prefix, 'lib', dir)).filter((f) => f.endsWith('.mjs')).map((f) => join(dir, f));
+  const code = ['edge-agent.mjs', ...files('chunks'), ...files('vendor'), ...files('vendor/chunks')].map((f) => readFileSync(join(prefix, 'lib', f), 'utf8')).join('\n');
   t.notMatch(code, /from ?["'](tsx|typescript|tap)["']/, 'no dev dependencies in the bundle');
+  // the agent reaches the SDK clients through lib/package.json's #vendor/ map, and only there
+  t.same(JSON.parse(readFileSync(join(prefix, 'lib', 'package.json'), 'utf8')).imports, { '#vendor/*': './vendor/*' });
+  t.notMatch(files('chunks').map((f) => readFileSync(join(prefix, 'lib', f), 'utf8')).join('\n'), /S3ServiceException|STSServiceException/, "no SDK client in the agent's chunks");
 });
 
 t.test('the unpacked agent runs without node_modules', async (t) => {
@@ -93,6 +108,25 @@ t.test('the unpacked agent runs without node_modules', async (t) => {
   t.equal(deploy.code, 0, output(deploy));
   t.equal(readFileSync(join(unpacked, 'dest', 'hello.txt'), 'utf8'), 'hello\n');
   t.equal(readFileSync(proof, 'utf8'), 'AfterInstall\n');
+});
+
+t.test('the packaged daemon downloads from S3 and learns identities through lib/vendor/', async (t) => {
+  const fleet = await startFleet(t);
+  const device = await addDevice(fleet, 'pi-pkg');
+  startAgent(device, { nodeArgs: [join(prefix, 'lib', 'edge-agent.mjs')] });
+  await uploadRevision(fleet, 'pkg.tgz', proofAppSpec(), proofScripts(join(device.dir, 'proof')));
+  const info = await waitDone(fleet, await deploy(fleet, 'pkg.tgz'));
+  t.equal(info.status, 'Succeeded', device.output.slice(-3000));
+  t.match(eventStatuses(await lifecycleEvents(fleet, info.deploymentId as string)), ['ApplicationStop:Succeeded', 'DownloadBundle:Succeeded']);
+  t.same(readLines(join(device.dir, 'proof')), ['BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'], 'the revision\'s hooks ran (no ApplicationStop before a first revision)');
+
+  // the STS client (IoT identity) as a module of the package sees it: through #vendor/
+  const probe = join(prefix, 'lib', 'probe-sts.mjs');
+  writeFileSync(probe, `const { STSClient, GetCallerIdentityCommand } = await import('#vendor/client-sts.mjs');\nconst sts = new STSClient(JSON.parse(process.argv[2]));\nprocess.stdout.write((await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '');\nsts.destroy();\n`);
+  t.teardown(() => rmSync(probe, { force: true }));
+  // asynchronously: the sandbox answering it runs in this process
+  const sts = await execFileAsync(NODE, [probe, JSON.stringify(sdkConfig(fleet.sb))], { cwd: unpacked, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked }, timeout: 30_000 });
+  t.match(sts.stdout, /^arn:aws:(iam|sts)::\d{12}:/, 'GetCallerIdentity answered');
 });
 
 t.test('the launcher picks a Node.js >= 20: override, distro, bundled, or a clear error', async (t) => {
