@@ -1,10 +1,10 @@
-// The idle daemon's full garbage collection: with node's --expose-gc (as systemd/edge-agent.service
-// runs it), one collection 5 s after the last command of a deployment, logged at debug level with
+// The idle daemon's full garbage collection: with the node options systemd/edge-agent.service gives it
+// (--expose-gc among them), one collection 5 s after the last command of a deployment, logged at debug level with
 // the RSS before and after and the heap figures after (never while a command runs); without the flag, none.
 import t from 'tap';
 import { startAgent } from '../../../sandbox/simulated-device.js';
 import { addDevice, deploy, startFleet, uploadRevision, waitDone, waitFor } from '../../helpers/agent-fleet.js';
-import { AGENT_COMMAND } from '../../helpers/cli.js';
+import { AGENT_COMMAND, unitNodeArgs } from '../../helpers/cli.js';
 
 const appspec = 'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: hook.sh\n';
 const files = { 'hook.sh': '#!/bin/sh\necho installed\n' };
@@ -24,10 +24,12 @@ const logLines = (output: string): LogLine[] =>
 const collections = (output: string): LogLine[] => logLines(output).filter((l) => l.msg === 'idle: full garbage collection');
 
 t.test('one full GC once the agent is idle after a deployment, only under --expose-gc', async (t) => {
+  // the collecting agent runs with the unit's node options (--expose-gc among them), as devices do
+  t.ok(unitNodeArgs().includes('--expose-gc'), 'the unit exposes gc to the agent');
   const fleet = await startFleet(t);
   const withGc = await addDevice(fleet, 'pi-01', { verbose: 'true' });
   const without = await addDevice(fleet, 'pi-02', { verbose: 'true' });
-  startAgent(withGc, { nodeArgs: ['--expose-gc', ...AGENT_COMMAND.nodeArgs] });
+  startAgent(withGc, { nodeArgs: [...unitNodeArgs(), ...AGENT_COMMAND.nodeArgs] });
   startAgent(without, AGENT_COMMAND);
   const id = await deploy(fleet, await uploadRevision(fleet, 'v1', appspec, files));
   t.equal((await waitDone(fleet, id)).status, 'Succeeded', 'deployed', { output: withGc.output });
