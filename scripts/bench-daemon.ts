@@ -25,6 +25,7 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
 import { heapDiffRows, takeHeapSnapshot } from './bench-daemon-heap.js';
 import type { Row } from './bench-sandbox.js';
+import { serviceNodeArgs } from './unit-node-args.js';
 
 const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 300);
 const DEPLOYMENTS = Number(process.env['BENCH_DAEMON_DEPLOYMENTS'] ?? 100);
@@ -65,13 +66,6 @@ function status(pid: number): Status {
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-
-/** The node options edge-agent.service gives the agent (EDGE_AGENT_NODE_ARGS). */
-export function serviceNodeArgs(): string[] {
-  const unit = readFileSync(join(project, 'systemd', 'edge-agent.service'), 'utf8');
-  const line = /^Environment="?EDGE_AGENT_NODE_ARGS=(.*)$/m.exec(unit)?.[1] ?? '';
-  return line.replace(/"/g, '').split(/\s+/).filter(Boolean);
-}
 
 /** lib/edge-agent.mjs (with its lib/chunks/) of a package built for this machine's architecture, in `dir`. */
 function buildBundle(dir: string): string {

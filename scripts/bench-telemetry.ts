@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { addIotTelemetry, provisionDevice, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
-import { serviceNodeArgs } from './bench-daemon.js';
+import { serviceNodeArgs } from './unit-node-args.js';
 import type { Row } from './bench-sandbox.js';
 
 const SECONDS = Number(process.env['BENCH_TELEMETRY_SECONDS'] ?? 60);

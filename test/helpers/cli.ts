@@ -1,20 +1,11 @@
 // Runs our real CLIs as child processes (TypeScript through the tsx loader).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TSX_IMPORT = pathToFileURL(join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const ENTRY = { agent: join(PROJECT_ROOT, 'agent', 'main.ts'), fleetctl: join(PROJECT_ROOT, 'controller', 'main.ts') };
-
-/** The node options systemd/edge-agent.service gives the agent (EDGE_AGENT_NODE_ARGS): what devices run. */
-export function unitNodeArgs(): string[] {
-  const unit = readFileSync(join(PROJECT_ROOT, 'systemd', 'edge-agent.service'), 'utf8');
-  const line = /^Environment="?EDGE_AGENT_NODE_ARGS=(.*?)"?$/m.exec(unit)?.[1];
-  if (line === undefined) throw new Error('systemd/edge-agent.service sets no EDGE_AGENT_NODE_ARGS');
-  return line.split(/\s+/).filter(Boolean);
-}
 
 export interface CliResult {
   readonly code: number | null;

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { startAgent } from '../../../sandbox/simulated-device.js';
 import { addDevice, deploy, startFleet, uploadRevision, waitDone, waitFor } from '../../helpers/agent-fleet.js';
-import { AGENT_COMMAND, unitNodeArgs } from '../../helpers/cli.js';
+import { serviceNodeArgs } from '../../../scripts/unit-node-args.js';
+import { AGENT_COMMAND } from '../../helpers/cli.js';
 
 const appspec = 'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: hook.sh\n';
 const files = { 'hook.sh': '#!/bin/sh\necho installed\n' };
@@ -25,11 +26,11 @@ const collections = (output: string): LogLine[] => logLines(output).filter((l) =
 
 t.test('one full GC once the agent is idle after a deployment, only under --expose-gc', async (t) => {
   // the collecting agent runs with the unit's node options (--expose-gc among them), as devices do
-  t.ok(unitNodeArgs().includes('--expose-gc'), 'the unit exposes gc to the agent');
+  t.ok(serviceNodeArgs().includes('--expose-gc'), 'the unit exposes gc to the agent');
   const fleet = await startFleet(t);
   const withGc = await addDevice(fleet, 'pi-01', { verbose: 'true' });
   const without = await addDevice(fleet, 'pi-02', { verbose: 'true' });
-  startAgent(withGc, { nodeArgs: [...unitNodeArgs(), ...AGENT_COMMAND.nodeArgs] });
+  startAgent(withGc, { nodeArgs: [...serviceNodeArgs(), ...AGENT_COMMAND.nodeArgs] });
   startAgent(without, AGENT_COMMAND);
   const id = await deploy(fleet, await uploadRevision(fleet, 'v1', appspec, files));
   t.equal((await waitDone(fleet, id)).status, 'Succeeded', 'deployed', { output: withGc.output });
