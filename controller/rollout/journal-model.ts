@@ -1,0 +1,139 @@
+// The rollout journal as data: an append-only list of entries, each side effect written as an
+// intent before the call and a fact after it. `foldJournal` turns the entries into the rollout's
+// state; a restarted controller reads the journal, folds it, and knows exactly what it did. Pure.
+
+export const JOURNAL_SCHEMA = 'fleetctl.rollout-journal/v1';
+
+/** What a target ran before this rollout touched it (what a rollback puts back). */
+export type Previous =
+  | { readonly kind: 'revision'; readonly revision?: { readonly bucket: string; readonly key: string; readonly bundleType: string; readonly eTag?: string; readonly version?: string } }
+  | { readonly kind: 'stack'; readonly exists: boolean; readonly status?: string; readonly parameters?: Readonly<Record<string, string>>; readonly templateKey?: string }
+  | { readonly kind: 'web'; readonly release?: string };
+
+/** How a started deployment is found again: a CodeDeploy deployment, a change set, a copy. */
+export type TargetRef =
+  | { readonly kind: 'deployment'; readonly deploymentId: string }
+  | { readonly kind: 'change-set'; readonly stackId: string; readonly changeSetName: string }
+  | { readonly kind: 'copy'; readonly objects: number };
+
+export type EntryBody =
+  | { readonly type: 'started'; readonly by: string; readonly waves: readonly { readonly name: string; readonly targets: readonly string[] }[] }
+  | { readonly type: 'wave-started'; readonly wave: string }
+  | { readonly type: 'target-before'; readonly target: string; readonly previous: Previous }
+  | { readonly type: 'target-intent'; readonly target: string; readonly attempt: number; readonly token: string }
+  | { readonly type: 'target-started'; readonly target: string; readonly attempt: number; readonly ref: TargetRef; readonly adopted?: boolean }
+  | { readonly type: 'target-finished'; readonly target: string; readonly outcome: 'succeeded' | 'failed'; readonly reason?: string }
+  | { readonly type: 'wave-finished'; readonly wave: string; readonly outcome: 'passed' | 'halted'; readonly failed: number; readonly allowed: number; readonly reason?: string }
+  | { readonly type: 'abort-requested'; readonly by: string; readonly reason: string }
+  | { readonly type: 'finished'; readonly outcome: RolloutOutcome; readonly reason?: string };
+
+export type JournalEntry = EntryBody & { readonly seq: number; readonly at: string };
+
+export type RolloutOutcome = 'succeeded' | 'halted' | 'aborted';
+export type TargetStatus = 'pending' | 'intent' | 'in-progress' | 'succeeded' | 'failed';
+export type WaveStatus = 'pending' | 'in-progress' | 'passed' | 'halted';
+
+export interface TargetState {
+  readonly name: string;
+  status: TargetStatus;
+  attempt: number;
+  token?: string;
+  ref?: TargetRef;
+  adopted?: boolean;
+  previous?: Previous;
+  reason?: string;
+}
+
+export interface WaveState {
+  readonly name: string;
+  status: WaveStatus;
+  readonly targets: string[];
+  failed: number;
+  allowed?: number;
+  reason?: string;
+}
+
+export interface RolloutState {
+  started: boolean;
+  startedBy?: string;
+  readonly waves: WaveState[];
+  readonly targets: Map<string, TargetState>;
+  abort?: { by: string; reason: string };
+  outcome?: RolloutOutcome;
+  reason?: string;
+  /** The sequence number the next entry takes. */
+  nextSeq: number;
+}
+
+export class JournalError extends Error {}
+
+/** Folds entries (in sequence order, with no gaps) into the rollout's state. */
+export function foldJournal(entries: readonly JournalEntry[]): RolloutState {
+  const state: RolloutState = { started: false, waves: [], targets: new Map(), nextSeq: 0 };
+  for (const entry of entries) {
+    if (entry.seq !== state.nextSeq) throw new JournalError(`journal entry ${entry.seq} found where ${state.nextSeq} was expected`);
+    apply(state, entry);
+    state.nextSeq++;
+  }
+  return state;
+}
+
+function target(state: RolloutState, name: string): TargetState {
+  const t = state.targets.get(name);
+  if (!t) throw new JournalError(`journal names target ${name}, which the rollout does not have`);
+  return t;
+}
+
+function wave(state: RolloutState, name: string): WaveState {
+  const w = state.waves.find((x) => x.name === name);
+  if (!w) throw new JournalError(`journal names wave ${name}, which the rollout does not have`);
+  return w;
+}
+
+function apply(state: RolloutState, e: JournalEntry): void {
+  switch (e.type) {
+    case 'started':
+      if (state.started) throw new JournalError('journal has two started entries');
+      state.started = true;
+      state.startedBy = e.by;
+      for (const w of e.waves) {
+        state.waves.push({ name: w.name, status: 'pending', targets: [...w.targets], failed: 0 });
+        for (const t of w.targets) state.targets.set(t, { name: t, status: 'pending', attempt: 0 });
+      }
+      return;
+    case 'wave-started':
+      wave(state, e.wave).status = 'in-progress';
+      return;
+    case 'target-before':
+      target(state, e.target).previous = e.previous;
+      return;
+    case 'target-intent': {
+      const t = target(state, e.target);
+      Object.assign(t, { status: 'intent', attempt: e.attempt, token: e.token });
+      return;
+    }
+    case 'target-started': {
+      const t = target(state, e.target);
+      Object.assign(t, { status: 'in-progress', attempt: e.attempt, ref: e.ref, adopted: e.adopted === true });
+      return;
+    }
+    case 'target-finished': {
+      const t = target(state, e.target);
+      t.status = e.outcome;
+      if (e.reason !== undefined) t.reason = e.reason;
+      const w = state.waves.find((x) => x.targets.includes(e.target));
+      if (w && e.outcome === 'failed') w.failed++;
+      return;
+    }
+    case 'wave-finished':
+      Object.assign(wave(state, e.wave), { status: e.outcome, failed: e.failed, allowed: e.allowed, ...(e.reason ? { reason: e.reason } : {}) });
+      return;
+    case 'abort-requested':
+      state.abort = { by: e.by, reason: e.reason };
+      return;
+    case 'finished':
+      state.outcome = e.outcome;
+      if (e.reason !== undefined) state.reason = e.reason;
+      return;
+  }
+}
