@@ -2,7 +2,7 @@
 // insecure secret files, builds the Commands client, the S3 fetcher and the engine, and polls
 // until SIGTERM. Stop is graceful: polling stops at once, a running command may finish within
 // kill_agent_max_wait_time_seconds, then its hook is stopped and the command reported.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { EdgeError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { AgentStateFile } from './command/agent-state.js';
@@ -10,7 +10,8 @@ import { CodeDeployCommandClient } from './command/codedeploy-command-client.js'
 import { CommandPoller } from './command/command-poller.js';
 import { commandsEndpoint } from './command/commands-endpoint.js';
 import { exposedGc, idleCollector } from './command/idle-gc.js';
-import { checkFipsRegion, DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, resolveOnPremisesConfigPath, type AgentConfig } from './config/agent-config.js';
+import { resolveAgentConfigPath } from './config/config-path.js';
+import { checkFipsRegion, DEFAULT_AGENT_CONFIG, loadAgentConfig, resolveOnPremisesConfigPath, type AgentConfig } from './config/agent-config.js';
 import { credentialProviderFor } from './config/credentials.js';
 import { iotHostIdentity, readIotCertificate } from './config/iot-credentials.js';
 import { loadOnPremisesConfig } from './config/onprem-config.js';
@@ -40,8 +41,8 @@ export interface DaemonOptions {
 /** Idle this long after a command before the full GCs (the next lifecycle event usually comes sooner). */
 const IDLE_GC_DELAY_MS = 5000;
 
-function loadConfig(path: string | undefined): AgentConfig {
-  const file = path ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): AgentConfig {
+  const file = resolveAgentConfigPath({ flag: path, env });
   return file ? loadAgentConfig(file).config : DEFAULT_AGENT_CONFIG;
 }
 
@@ -59,7 +60,7 @@ function sharedHealthSampler(config: AgentConfig, rootDir: string, env: NodeJS.P
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
-  const config = loadConfig(opts.configPath);
+  const config = loadConfig(opts.configPath, opts.env);
   const log = opts.makeLogger(config);
   const onpremPath = opts.onPremisesConfigPath ?? resolveOnPremisesConfigPath(config);
   if (!onpremPath) {

@@ -131,3 +131,22 @@ export function isNoopHook(appspec: AppSpec | undefined, event: string): boolean
 export function hookTimeoutSum(appspec: AppSpec | undefined, event: string): number {
   return scriptsFor(appspec, event).reduce((acc, s) => acc + s.timeout, 0);
 }
+
+/** The AppSpec hook names that are not lifecycle events (custom events), in AppSpec order. */
+export function customHookEvents(hookNames: readonly string[]): string[] {
+  return minus(hookNames, DEFAULT_ORDERED_LIFECYCLE_EVENTS);
+}
+
+/** Events that check the running application; custom events are suggested before them. */
+const AFTER_CUSTOM = new Set<string>(['ValidateService', 'BeforeAllowTraffic', 'AfterAllowTraffic']);
+
+/**
+ * An -e/--events list that runs every hook of an AppSpec, custom events included: its standard hooks in
+ * lifecycle order, the custom events after the install hooks and before ValidateService and the traffic hooks.
+ */
+export function suggestedEventList(hookNames: readonly string[]): string[] {
+  const standard = HOOK_EVENTS.filter((e) => hookNames.includes(e));
+  const at = standard.findIndex((e) => AFTER_CUSTOM.has(e));
+  const cut = at === -1 ? standard.length : at;
+  return [...standard.slice(0, cut), ...customHookEvents(hookNames), ...standard.slice(cut)];
+}

@@ -7,13 +7,14 @@
 // (humidity 97 %), so the gate refuses to install onto it; pi-05's particle sensor is simulated as
 // dead, so its ValidateService fails with a real log tail. The demo ends with the devices' shadows
 // and `fleetctl status`. Exit 0 when the deployment ends as expected: Succeeded, with exactly pi-04
-// (gate) and pi-05 (hook) failed.
+// (gate) and pi-05 (hook) failed. Everything lives in one temp folder, removed at the end (also on
+// Ctrl-C) unless `--keep` (or EDGE_DEMO_KEEP=1) is given, in which case the demo says where it is.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +31,7 @@ const agentMain = join(project, 'dist', 'agent', 'main.js');
 const fromSource = process.env['EDGE_DEMO_FROM_SOURCE'] === '1';
 const tsx = ['--import', pathToFileURL(join(project, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href];
 const agentArgs = fromSource ? [...tsx, join(project, 'agent', 'main.ts')] : [agentMain];
+const keep = process.argv.slice(2).includes('--keep') || process.env['EDGE_DEMO_KEEP'] === '1';
 const fleetctlArgs = fromSource ? [...tsx, join(project, 'controller', 'main.ts')] : [join(project, 'dist', 'controller', 'main.js')];
 /** Each station's enclosure humidity sensor (a file the station software would write). */
 const ENCLOSURE = 'enclosure-humidity';
@@ -58,15 +60,27 @@ async function buildRevision(work: string): Promise<string> {
   return bundle;
 }
 
-function stopStations(fleet: readonly Device[]): void {
+/** Stops each station's whole process group (start_station.sh starts it with setsid) and waits until it is gone. */
+async function stopStations(fleet: readonly Device[]): Promise<void> {
+  const groups: number[] = [];
   for (const d of fleet) {
     const pidfile = join(d.dir, 'air-quality-station', 'station.pid');
     if (!existsSync(pidfile)) continue;
-    try {
-      process.kill(Number(readFileSync(pidfile, 'utf8')));
-    } catch {
-      // already stopped
-    }
+    const pid = Number(readFileSync(pidfile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 1) continue;
+    if (signalGroup(pid, 'SIGTERM')) groups.push(pid);
+  }
+  for (let waited = 0; groups.some((g) => signalGroup(g, 0)) && waited < 5000; waited += 100) await sleep(100);
+  for (const g of groups) signalGroup(g, 'SIGKILL');
+}
+
+/** Sends `signal` to the process group `pgid`; false when the group no longer exists. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -125,9 +139,26 @@ async function main(): Promise<number> {
     return 2;
   }
   const work = mkdtempSync(join(tmpdir(), 'edge-fleet-demo-'));
-  const sb = await startSandbox({ dir: join(work, 'sandbox'), maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
   const fleet: Device[] = [];
+  let sb: Sandbox | undefined;
+  let cleaned: Promise<void> | undefined;
+  // the agents lead their own process groups, so a Ctrl-C reaches only this process: stop them here
+  const cleanUp = (): Promise<void> =>
+    (cleaned ??= (async () => {
+      await Promise.all(fleet.map((d) => stopAgent(d)));
+      await stopStations(fleet);
+      await sb?.close();
+      if (keep) say(`\nKept the demo's folder (sandbox state, devices, logs): ${work}`);
+      else rmSync(work, { recursive: true, force: true });
+    })());
+  const interrupted = (signal: NodeJS.Signals): void => {
+    say(`\n${signal}: stopping the devices and the sandbox`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
+    sb = await startSandbox({ dir: join(work, 'sandbox'), maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
     say(`Sandbox (CodeDeploy, Commands, S3, STS, IoT) on ${sb.url}, MQTT on ${sb.iot.dataEndpoint}; everything lives in ${work}`);
     for (let i = 1; i <= 5; i++) {
       const name = `pi-0${i}`;
@@ -209,9 +240,7 @@ async function main(): Promise<number> {
     process.stdout.write(fleetStatus.stdout);
     return expected ? 0 : 1;
   } finally {
-    await Promise.all(fleet.map((d) => stopAgent(d)));
-    stopStations(fleet);
-    await sb.close();
+    await cleanUp();
   }
 }
 

@@ -1,8 +1,11 @@
 // `edge-agent check-config`: validates the agent config, the on-premises identity, the secret
 // files' permissions and the credentials file, then prints the effective configuration with
 // secrets redacted (access key id: last 4 characters; secret key and session token: never).
-// Exit code 0 when the daemon could start with it, 2 when not.
+// Exit code 0 when the daemon could start with it, 2 when not (the report then carries every error,
+// and the --json document an `error` summing them up).
 import { existsSync, readFileSync } from 'node:fs';
+import type { CommandOutcome } from '../../shared/cli/commander.js';
+import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError, toEdgeError } from '../../shared/errors.js';
 import {
   AGENT_CONFIG_KEYS,
@@ -13,6 +16,7 @@ import {
   loadAgentConfig,
   type AgentConfig,
 } from '../config/agent-config.js';
+import { resolveAgentConfigPath } from '../config/config-path.js';
 import { sectionViews } from '../config/config-sections.js';
 import { credentialProviderFor, redactAccessKeyId } from '../config/credentials.js';
 import { checkIotSchedule, formatIotEndpoint, resolveTelemetryConfig } from '../config/iot-config.js';
@@ -25,7 +29,6 @@ export interface CheckConfigOptions {
   readonly config?: string;
   /** On-premises file; default on_premises_config_file, else the first existing default path. */
   readonly onPremisesConfig?: string;
-  readonly json?: boolean;
 }
 
 /** Where defaults come from; tests replace them. */
@@ -34,6 +37,8 @@ export interface CheckConfigEnv {
   readonly defaultOnPremisesPaths: readonly string[];
   readonly exists: (path: string) => boolean;
   readonly agentUid: number;
+  /** EDGE_AGENT_CONFIG names the config when -c is not given. */
+  readonly processEnv: NodeJS.ProcessEnv;
 }
 
 const defaultEnv = (): CheckConfigEnv => ({
@@ -41,9 +46,11 @@ const defaultEnv = (): CheckConfigEnv => ({
   defaultOnPremisesPaths: DEFAULT_ON_PREMISES_CONFIG_PATHS,
   exists: existsSync,
   agentUid: currentUid(),
+  processEnv: process.env,
 });
 
-interface Report {
+/** The `edge-agent.check-config/v1` document. */
+export interface CheckConfigReport {
   ok: boolean;
   agentConfigFile: string | null;
   agentConfig: Record<string, string | number | boolean | null>;
@@ -53,15 +60,17 @@ interface Report {
   errors: { code: string; message: string; action: string }[];
 }
 
-function agentConfigView(config: AgentConfig): Report['agentConfig'] {
-  const view: Report['agentConfig'] = {};
+function agentConfigView(config: AgentConfig): CheckConfigReport['agentConfig'] {
+  const view: CheckConfigReport['agentConfig'] = {};
   for (const [key, { field }] of Object.entries(AGENT_CONFIG_KEYS)) view[key] = config[field] ?? null;
   // nested sections (health:, ...) as flat "section.key" rows
   return { ...view, ...sectionViews(config) };
 }
 
-async function identityView(onprem: OnPremisesConfig, agentUid: number, fail: (e: unknown) => void): Promise<NonNullable<Report['identity']>> {
-  const view: NonNullable<Report['identity']> = {
+type Identity = NonNullable<CheckConfigReport['identity']>;
+
+async function identityView(onprem: OnPremisesConfig, agentUid: number, fail: (e: unknown) => void): Promise<Identity> {
+  const view: Identity = {
     mode: onprem.mode,
     region: onprem.region,
     host_identifier: onprem.hostIdentifier ?? '(learnt at start: the session ARN, STS GetCallerIdentity)',
@@ -112,15 +121,15 @@ function checkSpecCa(path: string): void {
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new EdgeError('CONFIG_INVALID', `config key spec_ca_file: ${path} holds no PEM certificate`);
 }
 
-async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promise<Report> {
-  const report: Report = { ok: true, agentConfigFile: null, agentConfig: {}, onPremisesConfigFile: null, identity: null, warnings: [], errors: [] };
+async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promise<CheckConfigReport> {
+  const report: CheckConfigReport = { ok: true, agentConfigFile: null, agentConfig: {}, onPremisesConfigFile: null, identity: null, warnings: [], errors: [] };
   const fail = (e: unknown): void => {
     const err: EdgeError = toEdgeError(e);
     report.errors.push({ code: err.code, message: err.message, action: err.action });
   };
   let config = DEFAULT_AGENT_CONFIG;
   let configLoaded = true;
-  const configPath = opts.config ?? (env.exists(env.defaultConfigPath) ? env.defaultConfigPath : undefined);
+  const configPath = resolveAgentConfigPath({ flag: opts.config, env: env.processEnv, exists: env.exists, defaultPath: env.defaultConfigPath });
   if (configPath !== undefined) {
     report.agentConfigFile = configPath;
     try {
@@ -190,23 +199,36 @@ async function buildReport(opts: CheckConfigOptions, env: CheckConfigEnv): Promi
   return report;
 }
 
-function printHuman(report: Report, out: (line: string) => void): void {
-  const row = (key: string, value: unknown): void => out(`  ${`${key}:`.padEnd(36)} ${value === null || value === undefined ? '(not set)' : String(value)}`);
-  out(`agent config: ${report.agentConfigFile ?? '(none: built-in defaults)'}`);
+/** The report for people: the effective values, then the warnings and errors, then the verdict. */
+export function renderCheckConfig(report: CheckConfigReport): string {
+  const lines: string[] = [];
+  const row = (key: string, value: unknown): void => {
+    lines.push(`  ${`${key}:`.padEnd(36)} ${value === null || value === undefined ? '(not set)' : String(value)}`);
+  };
+  lines.push(`agent config: ${report.agentConfigFile ?? '(none: built-in defaults)'}`);
   for (const [key, value] of Object.entries(report.agentConfig)) row(key, value);
-  if (Object.keys(report.agentConfig).length === 0) out('  (not loaded: see the error below)');
-  out(`on-premises identity: ${report.onPremisesConfigFile ?? '(none)'}`);
+  if (Object.keys(report.agentConfig).length === 0) lines.push('  (not loaded: see the error below)');
+  lines.push(`on-premises identity: ${report.onPremisesConfigFile ?? '(none)'}`);
   if (report.identity) for (const [key, value] of Object.entries(report.identity)) row(key, value);
-  for (const w of report.warnings) out(`warning: ${w}`);
-  for (const e of report.errors) out(`error: ${e.message} [${e.code}] ${e.action}`);
-  out(report.ok ? 'configuration OK' : `configuration INVALID (${report.errors.length} error${report.errors.length === 1 ? '' : 's'})`);
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  for (const e of report.errors) lines.push(`error: ${e.message} [${e.code}] ${e.action}`);
+  const count = report.errors.length;
+  lines.push(report.ok ? 'configuration OK' : `configuration INVALID (${count} error${count === 1 ? '' : 's'})`);
+  return `${lines.join('\n')}\n`;
 }
 
-/** Returns the exit code: 0 valid, 2 invalid. */
-export async function runCheckConfig(opts: CheckConfigOptions, out: (line: string) => void, env: Partial<CheckConfigEnv> = {}): Promise<number> {
+/** The errors of an invalid configuration as one error: the first named, the rest counted. */
+function summaryError(errors: CheckConfigReport['errors']): EdgeError {
+  const [first] = errors;
+  const what = first ? `${first.message} [${first.code}]` : 'unknown';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more: see errors)` : '';
+  return new EdgeError('CONFIG_CHECK_FAILED', `the configuration is invalid: ${what}${more}`);
+}
+
+/** Checks everything; exit 0 valid, 2 invalid (with the error). */
+export async function checkConfig(opts: CheckConfigOptions, env: Partial<CheckConfigEnv> = {}): Promise<CommandOutcome<CheckConfigReport>> {
   const report = await buildReport(opts, { ...defaultEnv(), ...env });
   report.ok = report.errors.length === 0;
-  if (opts.json) out(JSON.stringify(report, null, 2));
-  else printHuman(report, out);
-  return report.ok ? 0 : 2;
+  if (report.ok) return { data: report, exit: ExitCode.OK };
+  return { data: report, exit: ExitCode.USAGE, error: summaryError(report.errors) };
 }

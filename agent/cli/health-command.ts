@@ -2,10 +2,12 @@
 // printed. Exit 0 healthy (or only warnings), 1 a check failed (unhealthy), 2 a probe could not read
 // or the configuration is wrong. AppSpec hooks call it (see appspec/examples/air-quality).
 // Loads neither the AWS SDKs nor the deployment engine.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { describeError, EdgeError, toEdgeError } from '../../shared/errors.js';
-import { DEFAULT_AGENT_CONFIG, DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from '../config/agent-config.js';
+import type { CommandOutcome } from '../../shared/cli/commander.js';
+import { EdgeError } from '../../shared/errors.js';
+import { DEFAULT_AGENT_CONFIG, loadAgentConfig, type AgentConfig } from '../config/agent-config.js';
+import { resolveAgentConfigPath } from '../config/config-path.js';
 import { DEFAULT_HEALTH_CONFIG, parseChecksFile, type HealthConfig } from '../health/health-config.js';
 import { healthExitCode } from '../health/policy.js';
 import { renderHealth } from '../health/render.js';
@@ -20,15 +22,13 @@ export interface HealthCommandOptions {
   readonly json?: boolean;
 }
 
-export interface HealthCommandIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
+export interface HealthCommandDeps {
   /** EDGE_AGENT_CONFIG names the config (the agent sets it for hooks); PATH finds gpioget, vcgencmd. */
   readonly env: NodeJS.ProcessEnv;
 }
 
 function loadConfig(opts: HealthCommandOptions, env: NodeJS.ProcessEnv): AgentConfig {
-  const path = opts.config ?? (env['EDGE_AGENT_CONFIG'] || undefined) ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+  const path = resolveAgentConfigPath({ flag: opts.config, env });
   return path ? loadAgentConfig(path).config : DEFAULT_AGENT_CONFIG;
 }
 
@@ -44,25 +44,18 @@ function withChecksFile(health: HealthConfig, file: string | undefined): HealthC
   return { ...health, checks: parseChecksFile(doc, `checks file ${file}`, health.checks) };
 }
 
-/** Returns the exit code. */
-export async function runHealthCommand(opts: HealthCommandOptions, io: HealthCommandIo): Promise<number> {
+/** One sample; exit 0 healthy (or only warnings), 1 a check failed. Throws (exit 2) when a probe or the config is wrong. */
+export async function healthCommand(opts: HealthCommandOptions, deps: HealthCommandDeps): Promise<CommandOutcome<HealthSample>> {
+  const config = loadConfig(opts, deps.env);
+  const health = withChecksFile(config.health ?? DEFAULT_HEALTH_CONFIG, opts.checksFile);
+  const sampler = createHealthSampler(health, { rootDir: config.rootDir, env: deps.env, prime: false });
   let report: HealthSample;
   try {
-    const config = loadConfig(opts, io.env);
-    const health = withChecksFile(config.health ?? DEFAULT_HEALTH_CONFIG, opts.checksFile);
-    const sampler = createHealthSampler(health, { rootDir: config.rootDir, env: io.env, prime: false });
-    try {
-      report = await sampler.sample(opts.checks && opts.checks.length > 0 ? { checks: opts.checks } : {});
-    } finally {
-      sampler.close();
-    }
-  } catch (e) {
-    const err = toEdgeError(e);
-    if (opts.json) io.out(JSON.stringify({ error: { code: err.code, message: err.message, action: err.action } }, null, 2));
-    io.err(`ERROR: ${describeError(err)}`);
-    return 2;
+    report = await sampler.sample(opts.checks && opts.checks.length > 0 ? { checks: opts.checks } : {});
+  } finally {
+    sampler.close();
   }
-  if (opts.json) io.out(JSON.stringify(report, null, 2));
-  else for (const line of renderHealth(report)) io.out(line);
-  return healthExitCode(report);
+  return { data: report, exit: healthExitCode(report) };
 }
+
+export const renderHealthText = (report: HealthSample): string => renderHealth(report).map((l) => `${l}\n`).join('');

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_ORDERED_LIFECYCLE_EVENTS, FILE_EXISTS_BEHAVIORS } from '../../appspec/index.js';
 import { EdgeError } from '../../shared/errors.js';
 import { parseDeploymentSpec, type DeploymentSpec } from '../deployment/deployment-spec.js';
+import { commandKind, nextDeploymentState, type DeploymentState } from '../deployment/transitions.js';
 
 export const BUNDLE_TYPES = ['tgz', 'tar', 'zip', 'directory'] as const;
 
@@ -34,6 +35,10 @@ export function parseEventList(value: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** Command names are PascalCase (the official check), e.g. ApplicationStart or CustomEvent. */
+export const isEventName = (name: string): boolean => /^([A-Z][a-z0-9]+)+$/.test(name);
+
+/** The official codedeploy-local order checks, with its messages. */
 export function validateEventOrder(events: readonly string[], raw: string): void {
   const before = (stop: string): string[] => events.slice(0, Math.max(0, events.indexOf(stop)));
   if (events.includes('DownloadBundle') && [...NEW_REVISION_EVENTS, 'Install'].some((e) => before('DownloadBundle').includes(e))) {
@@ -42,19 +47,53 @@ export function validateEventOrder(events: readonly string[], raw: string): void
   if (events.includes('Install') && NEW_REVISION_EVENTS.some((e) => before('Install').includes(e))) {
     throw usage(`The only events that can be specified before Install are ${[...PREVIOUS_REVISION_EVENTS, 'DownloadBundle', 'BeforeInstall'].join(',')}. Please fix the order of your specified events: ${raw}`);
   }
-  const bad = events.find((e) => !/^([A-Z][a-z0-9]+)+$/.test(e));
-  if (bad !== undefined) throw usage(`event ${bad} is not a valid lifecycle event name: names are PascalCase, e.g. ApplicationStart or CustomEvent`);
+  const bad = events.find((e) => !isEventName(e));
+  if (bad !== undefined) throw usage(`event ${JSON.stringify(bad)} is not a valid lifecycle event name: names are PascalCase, e.g. ApplicationStart or CustomEvent`);
 }
 
-/** The events to run, in order: the default 11, or the given list with DownloadBundle/Install added. */
+/**
+ * The engine's order on the list that will run (DownloadBundle/Install added): BeforeInstall between
+ * DownloadBundle and Install, every other event that is not a previous-revision one (custom events too)
+ * after Install. The official tool runs such a list anyway, with hooks that find no revision or the wrong one.
+ */
+export function validateRunOrder(list: readonly string[], raw: string): void {
+  let state: DeploymentState = 'Pending';
+  for (const event of list) {
+    const step = nextDeploymentState(state, event);
+    if (step.ok) {
+      state = step.next;
+      continue;
+    }
+    const kind = commandKind(event);
+    const rule =
+      kind === 'PreInstallHook' && state === 'Installed'
+        ? 'BeforeInstall runs before Install (it prepares the host for the new files): list it before Install'
+        : kind === 'PreInstallHook' || kind === 'Install'
+          ? `${event} needs the new revision: list it after DownloadBundle`
+          : `${event} runs after the new revision is installed: list it after Install`;
+    throw usage(`${rule}. Please fix the order of your specified events: ${raw}`);
+  }
+}
+
+/**
+ * The events to run, in order: the default 11, or the given events in the order given, with DownloadBundle
+ * and Install added when missing where the lifecycle has them: DownloadBundle after the leading
+ * previous-revision events (BeforeBlockTraffic, AfterBlockTraffic, ApplicationStop), Install after
+ * DownloadBundle and a BeforeInstall that follows it. For a list starting with any other event this is the
+ * official result (both prepended).
+ */
 export function orderedEvents(events: readonly string[] | undefined): string[] {
   if (!events || events.length === 0) return [...DEFAULT_ORDERED_LIFECYCLE_EVENTS];
   const list = [...events];
-  if (!list.includes('Install')) list.unshift('Install');
-  if (!list.includes('DownloadBundle')) list.unshift('DownloadBundle');
-  const d = list.indexOf('DownloadBundle');
-  const i = list.indexOf('Install');
-  if (i < d) [list[d], list[i]] = [list[i] as string, list[d] as string];
+  if (!list.includes('DownloadBundle')) {
+    const at = list.findIndex((e) => !PREVIOUS_REVISION_EVENTS.includes(e));
+    list.splice(at === -1 ? list.length : at, 0, 'DownloadBundle');
+  }
+  if (!list.includes('Install')) {
+    const from = list.indexOf('DownloadBundle') + 1;
+    const at = list.slice(from).findIndex((e) => e !== 'BeforeInstall');
+    list.splice(at === -1 ? list.length : from + at, 0, 'Install');
+  }
   return list;
 }
 
@@ -79,10 +118,15 @@ export function validateLocalOptions(o: LocalDeployOptions): void {
       );
     }
   }
+  // codedeploy-local checks the value only when a file conflicts; refusing before anything runs is friendlier
   if (!(FILE_EXISTS_BEHAVIORS as readonly string[]).includes(o.fileExistsBehavior.toUpperCase())) {
     throw usage(`file-exists-behavior ${o.fileExistsBehavior} is not valid. Must be one of ${FILE_EXISTS_BEHAVIORS.join(',')}`);
   }
-  if (o.events) validateEventOrder(o.events, o.events.join(','));
+  if (o.events) {
+    const raw = o.events.join(',');
+    validateEventOrder(o.events, raw);
+    validateRunOrder(orderedEvents(o.events), raw);
+  }
 }
 
 export function localDeploymentId(): string {

@@ -1,4 +1,4 @@
-// Poll-loop back-off, as the official agent does it (reference §1.7): after n consecutive errors
+// Poll-loop back-off, as the official agent does it (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb): after n consecutive errors
 // (n capped at 10) wait floor(1.2675^n * 90 / 1.2675^10) seconds: 10, 13, 17, … 90 s. Throttling
 // waits `throttleMs` (official 60 s). A successful poll resets n. Pure.
 

@@ -1,5 +1,5 @@
 // The CommandService adapter: the CodeDeploy Commands API (AWS JSON 1.1, POST /, X-Amz-Target
-// <prefix>.<Op>) over node:http(s), SigV4-signed with @smithy/signature-v4 (reference §1.2, §1.3).
+// <prefix>.<Op>) over node:http(s), SigV4-signed with @smithy/signature-v4 (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb and vendor/gems/codedeploy-commands).
 // No hidden retries (the poller backs off), except: a request that hit a keep-alive socket the
 // server had closed is resent, and a request rejected for clock skew (a Raspberry Pi has no RTC)
 // is re-signed once with the clock offset the server's Date header shows, as the AWS SDKs do.
@@ -12,6 +12,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { EdgeError, isEdgeError, type ErrorCode } from '../../shared/errors.js';
+import { CLOCK_SKEW_NAMES, SIGNATURE_NAMES, classifyFailure } from '../../shared/retry.js';
 import { UtcDate } from '../../shared/utc-time.js';
 import type { CommandService, CommandStatus, DeploymentSpecificationResult, HostCommand } from './command-service.js';
 import { commandsServiceName } from './commands-endpoint.js';
@@ -45,15 +46,15 @@ interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body:
 const STATUSES: readonly string[] = ['Pending', 'InProgress', 'Succeeded', 'Failed'];
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const SKEW_LIMIT_MS = 5 * 60_000;
-// Error names as the AWS SDKs classify them.
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete', 'BandwidthLimitExceeded', 'LimitExceededException', 'ProvisionedThroughputExceededException']);
-const TRANSIENT = new Set(['RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'InternalFailure', 'ServiceUnavailable']);
-const CLOCK_SKEW = new Set(['InvalidSignatureException', 'SignatureDoesNotMatch', 'RequestExpired', 'RequestInTheFuture', 'RequestTimeTooSkewed', 'AuthFailure']);
+// Names a clock-skew rejection may carry: the Date header then decides whether to re-sign.
+const CLOCK_SKEW: ReadonlySet<string> = new Set([...CLOCK_SKEW_NAMES, ...SIGNATURE_NAMES]);
 
-/** How an error response is reported: throttled and unavailable are retryable, rejected is not. */
+/** How an error response is reported: throttled and unavailable are retryable, rejected is not.
+ * The shared classifier decides; like the official agent, a message saying throttled counts too. */
 export function commandsErrorCode(status: number, awsCode: string | undefined, message: string): ErrorCode {
-  if (status === 429 || (awsCode !== undefined && THROTTLING.has(awsCode)) || /throttl|rate exceeded/i.test(message)) return 'COMMANDS_THROTTLED';
-  if (status >= 500 || status === 408 || (awsCode !== undefined && TRANSIENT.has(awsCode))) return 'COMMANDS_UNAVAILABLE';
+  const failure = classifyFailure({ name: awsCode, message, $metadata: { httpStatusCode: status } });
+  if (failure.kind === 'throttled' || /throttl|rate exceeded/i.test(message)) return 'COMMANDS_THROTTLED';
+  if (failure.kind === 'transient') return 'COMMANDS_UNAVAILABLE';
   return 'COMMANDS_REJECTED';
 }
 

@@ -1,13 +1,18 @@
-// The daemon's poll loop (reference §1.5): PollHostCommand → check the host identity (exact match)
+// The daemon's poll loop (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb): PollHostCommand → check the host identity (exact match)
 // → GetDeploymentSpecification (signature verified) → PutHostCommandAcknowledgement {IsCommandNoop}
 // → act on the returned status → run the command through the CommandExecutor → exactly one
 // PutHostCommandComplete. Commands run one at a time; a command re-delivered after it finished is
 // never run again: it is acknowledged, and only when the service answers that it still has no
 // outcome (it lost the completion) is the recorded completion sent again.
+// Crash safety: a command is recorded on disk (CommandTracker) the moment the poll returns it, before
+// its specification is fetched; the record is removed once its result reached the service. At start
+// every recorded command is reported (executor.recoverInterrupted): the service is asked first
+// (acknowledgement), and only a command it has no outcome for is completed, so nothing is reported twice.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgeError, isEdgeError, toEdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { CommandExecutor, CommandResult } from '../deployment/command-executor.js';
+import type { InterruptedCommand, PendingResult } from '../deployment/command-tracker.js';
 import type { DeploymentSpec } from '../deployment/deployment-spec.js';
 import { renderCompletionDiagnostics } from '../hooks/diagnostics.js';
 import type { AgentStateFile } from './agent-state.js';
@@ -63,7 +68,7 @@ function reportingSignal(commandSignal: AbortSignal, graceMs: number): { signal:
 export class CommandPoller {
   private errors = 0;
   /** hostCommandIdentifier → the diagnostics it was completed with (re-deliveries). */
-  private readonly completed = new Map<string, { status: 'Succeeded' | 'Failed'; diagnostics: string; noop: boolean }>();
+  private readonly completed = new Map<string, PendingResult>();
 
   constructor(private readonly deps: CommandPollerDeps) {}
 
@@ -102,7 +107,7 @@ export class CommandPoller {
       try {
         await this.deps.executor.recoverInterrupted(async (cmd, diagnostics) => {
           if (cmd.hostCommandIdentifier.startsWith('local:')) return; // an interrupted `edge-agent deploy`
-          await this.deps.commands.complete(cmd.hostCommandIdentifier, 'Failed', diagnostics, signal);
+          await this.reportInterrupted(cmd, cmd.status, diagnostics, signal);
         });
         return;
       } catch (e) {
@@ -119,6 +124,30 @@ export class CommandPoller {
     }
   }
 
+  /**
+   * One command the agent died with: reported only when the service has no outcome for it yet (the
+   * agent may have died after its completion arrived). A command the service no longer knows is
+   * dropped; a retryable error is thrown (recovery backs off and tries again).
+   */
+  private async reportInterrupted(cmd: InterruptedCommand, status: 'Succeeded' | 'Failed', diagnostics: string, signal: AbortSignal): Promise<void> {
+    const id = cmd.hostCommandIdentifier;
+    const log = this.deps.log.child({ hostCommandIdentifier: id, commandName: cmd.commandName, deploymentId: cmd.deploymentId });
+    try {
+      const now = await this.deps.commands.acknowledge(id, false, signal);
+      if (now === 'Succeeded' || now === 'Failed') {
+        log.info({ status: now }, 'interrupted command: the service already has its outcome');
+        return;
+      }
+      await this.deps.commands.complete(id, status, diagnostics, signal);
+      this.remember(id, { status, diagnostics, noop: false });
+      log.warn({ status }, 'interrupted command reported');
+    } catch (e) {
+      const err = toEdgeError(e);
+      if (err.retryable) throw err;
+      log.warn({ err: { code: err.code, message: err.message } }, 'could not report the interrupted command; dropping it');
+    }
+  }
+
   private async handle(cmd: HostCommand, signal: AbortSignal): Promise<void> {
     const log = this.deps.log.child({ hostCommandIdentifier: cmd.hostCommandIdentifier, commandName: cmd.commandName });
     if (cmd.hostIdentifier !== this.deps.hostIdentifier) {
@@ -126,51 +155,67 @@ export class CommandPoller {
       throw new EdgeError('HOST_IDENTITY_MISMATCH', `Host Identifier mismatch: ${this.deps.hostIdentifier} != ${cmd.hostIdentifier}`);
     }
     if (!cmd.commandName) throw new EdgeError('COMMANDS_REJECTED', 'Command Name missing');
-    const previous = this.completed.get(cmd.hostCommandIdentifier);
+    const id = cmd.hostCommandIdentifier;
+    const tracker = this.deps.executor.tracker;
+    const previous = this.completed.get(id) ?? tracker.pendingResult(id);
+    // durable before anything else: from here a crash still reports this command at the next start
+    tracker.received(cmd, previous);
     if (previous) {
       // e.g. a service-side retry while the command ran: one completion when the service has it
-      const status = await this.deps.commands.acknowledge(cmd.hostCommandIdentifier, previous.noop, signal);
+      const status = await this.deps.commands.acknowledge(id, previous.noop, signal);
       if (status === 'Succeeded' || status === 'Failed') {
         log.info({ status }, 'command re-delivered after it completed; the service has its outcome');
-        return;
+      } else {
+        log.warn({ status }, 'command re-delivered after it completed and the service has no outcome: sending the same result again');
+        await this.complete(id, previous.status, previous.diagnostics, signal, previous.noop);
       }
-      log.warn({ status }, 'command re-delivered after it completed and the service has no outcome: sending the same result again');
-      await this.complete(cmd.hostCommandIdentifier, previous.status, previous.diagnostics, signal, previous.noop);
+      tracker.untrack(undefined, id);
       return;
     }
     let spec: DeploymentSpec;
     try {
-      spec = await this.deps.openSpec(await this.deps.commands.getDeploymentSpecification(cmd.deploymentExecutionId, this.deps.hostIdentifier, signal));
+      const result = await this.deps.commands.getDeploymentSpecification(cmd.deploymentExecutionId, this.deps.hostIdentifier, signal);
+      spec = await this.deps.openSpec(result);
     } catch (e) {
-      if (isEdgeError(e) && e.retryable) throw e; // service trouble: back off, the command will come again
+      if (isEdgeError(e) && e.retryable) throw e; // service trouble: back off; the record reports it at the next start
       const error = toEdgeError(e);
       log.error({ err: { code: error.code, message: error.message } }, 'deployment specification refused');
-      await this.complete(cmd.hostCommandIdentifier, 'Failed', renderCompletionDiagnostics({ ok: false, error }), signal);
+      await this.completeTracked(id, { status: 'Failed', diagnostics: renderCompletionDiagnostics({ ok: false, error }), noop: false }, signal);
       return;
     }
     const isNoop = this.deps.executor.isNoop(cmd.commandName, spec);
-    const status = await this.deps.commands.acknowledge(cmd.hostCommandIdentifier, isNoop, signal);
+    const status = await this.deps.commands.acknowledge(id, isNoop, signal);
     log.info({ status, isNoop, deploymentId: spec.deploymentId }, 'command acknowledged');
-    if (status === 'Succeeded') return;
-    if (status === 'Failed') {
-      if (isNoop) await this.complete(cmd.hostCommandIdentifier, 'Succeeded', renderCompletionDiagnostics({ ok: true, noop: true }), signal, true);
+    if (status === 'Succeeded' || (status === 'Failed' && !isNoop)) {
+      tracker.untrack(undefined, id);
       return;
     }
-    this.deps.state?.started({ deploymentId: spec.deploymentId, commandName: cmd.commandName, hostCommandIdentifier: cmd.hostCommandIdentifier });
-    const heartbeat = this.startHeartbeat(cmd.hostCommandIdentifier, log);
+    if (status === 'Failed') {
+      await this.completeTracked(id, { status: 'Succeeded', diagnostics: renderCompletionDiagnostics({ ok: true, noop: true }), noop: true }, signal);
+      return;
+    }
+    this.deps.state?.started({ deploymentId: spec.deploymentId, commandName: cmd.commandName, hostCommandIdentifier: id });
+    const heartbeat = this.startHeartbeat(id, log);
     let result: CommandResult | undefined;
     const reporting = reportingSignal(signal, REPORT_AFTER_STOP_MS);
     try {
       result = await this.deps.executor.execute(cmd.commandName, spec, {
-        hostCommandIdentifier: cmd.hostCommandIdentifier,
+        hostCommandIdentifier: id,
         signal,
-        report: (r) => this.complete(cmd.hostCommandIdentifier, r.status, r.diagnostics, reporting.signal, r.noop),
+        report: (r) => this.complete(id, r.status, r.diagnostics, reporting.signal, r.noop),
       });
     } finally {
       reporting.dispose();
       clearInterval(heartbeat);
       this.deps.state?.finished(result?.status ?? 'Failed', result?.error?.message);
     }
+  }
+
+  /** A result decided here (not by the executor): recorded, reported, then the record goes. */
+  private async completeTracked(id: string, result: PendingResult, signal: AbortSignal): Promise<void> {
+    this.deps.executor.tracker.reporting(id, result);
+    await this.complete(id, result.status, result.diagnostics, signal, result.noop);
+    this.deps.executor.tracker.untrack(undefined, id);
   }
 
   private startHeartbeat(id: string, log: Logger): NodeJS.Timeout | undefined {
@@ -189,8 +234,7 @@ export class CommandPoller {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.deps.commands.complete(id, status, diagnostics, signal);
-        this.completed.set(id, { status, diagnostics, noop });
-        if (this.completed.size > COMPLETED_MEMORY) this.completed.delete(this.completed.keys().next().value as string);
+        this.remember(id, { status, diagnostics, noop });
         return;
       } catch (e) {
         const err = toEdgeError(e);
@@ -198,5 +242,10 @@ export class CommandPoller {
         await sleep(backoffAfter(attempt, err.code === 'COMMANDS_THROTTLED', this.deps.backoff ?? OFFICIAL_BACKOFF), undefined, { signal }).catch(() => undefined);
       }
     }
+  }
+
+  private remember(id: string, result: PendingResult): void {
+    this.completed.set(id, result);
+    if (this.completed.size > COMPLETED_MEMORY) this.completed.delete(this.completed.keys().next().value as string);
   }
 }

@@ -1,4 +1,4 @@
-// Where the CodeDeploy Commands service lives (reference §1.2, the official
+// Where the CodeDeploy Commands service lives (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb and vendor/gems/codedeploy-commands, the official
 // deploy_control_endpoint.rb without IMDS: on-premises hosts never probe it).
 // https://<service>.<region>.<domain> with service codedeploy-commands[-secure][-fips] and the
 // domain of the region's partition; a configured override is used verbatim. Pure.

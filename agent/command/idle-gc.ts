@@ -14,6 +14,17 @@ export interface IdleCollector {
   dispose(): void;
 }
 
+/** The timer port (tests drive a fake clock through it); default: unref'd setTimeout. */
+export interface IdleTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: IdleTimers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+};
+
 export interface IdleCollectorDeps {
   /** The collector (globalThis.gc under --expose-gc); undefined: collect nothing. */
   readonly gc: (() => void) | undefined;
@@ -23,12 +34,17 @@ export interface IdleCollectorDeps {
   readonly roundGapMs?: number;
   /** Told what the collections of one idle period gave back (RSS in bytes before and after). */
   readonly collected?: (rssBefore: number, rssAfter: number) => void;
+  readonly timers?: IdleTimers;
+  /** The process's resident set size in bytes (default process.memoryUsage.rss). */
+  readonly rss?: () => number;
 }
 
 export function idleCollector(deps: IdleCollectorDeps): IdleCollector {
-  let timer: NodeJS.Timeout | undefined;
+  const timers = deps.timers ?? REAL_TIMERS;
+  const rss = deps.rss ?? (() => process.memoryUsage.rss());
+  let timer: unknown;
   const cancel = (): void => {
-    clearTimeout(timer);
+    if (timer !== undefined) timers.clear(timer);
     timer = undefined;
   };
   const { gc } = deps;
@@ -37,20 +53,18 @@ export function idleCollector(deps: IdleCollectorDeps): IdleCollector {
   const round = (gcNow: () => void, left: number, rssBefore: number): void => {
     gcNow();
     if (left > 1) {
-      timer = setTimeout(() => round(gcNow, left - 1, rssBefore), gap);
-      timer.unref();
+      timer = timers.set(() => round(gcNow, left - 1, rssBefore), gap);
       return;
     }
     timer = undefined;
-    deps.collected?.(rssBefore, process.memoryUsage.rss());
+    deps.collected?.(rssBefore, rss());
   };
   return {
     busy: cancel,
     idle(): void {
       if (!gc) return;
       cancel();
-      timer = setTimeout(() => round(gc, rounds, process.memoryUsage.rss()), deps.delayMs);
-      timer.unref();
+      timer = timers.set(() => round(gc, rounds, rss()), deps.delayMs);
     },
     dispose: cancel,
   };

@@ -58,6 +58,8 @@ export interface AgentConfig {
   readonly specSignerSubject?: string;
   /** Accept unsigned TEXT/JSON deployment specs (never on a real fleet). */
   readonly developerMode: boolean;
+  /** Install symlinks from a revision that resolve outside every destination of its AppSpec (default off). */
+  readonly allowExternalSymlinks: boolean;
   /** The `health:` section (agent/health/health-config.ts); unset: the built-in checks, no gate, no LED. */
   readonly health?: HealthConfig;
   /** The `iot:` section (agent/config/iot-config.ts): device shadow + telemetry; unset: no IoT, the SDK is never loaded. */
@@ -100,6 +102,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   httpReadTimeoutSeconds: 80,
   killAgentMaxWaitTimeSeconds: 7200,
   developerMode: false,
+  allowExternalSymlinks: false,
 };
 
 type Kind = 'path' | 'positiveInt' | 'seconds' | 'boolean' | 'url' | 'region' | 'regex' | 'readTimeout';
@@ -131,6 +134,7 @@ export const AGENT_CONFIG_KEYS = {
   spec_ca_file: { field: 'specCaFile', kind: 'path' },
   spec_signer_subject: { field: 'specSignerSubject', kind: 'regex' },
   developer_mode: { field: 'developerMode', kind: 'boolean' },
+  allow_external_symlinks: { field: 'allowExternalSymlinks', kind: 'boolean' },
 } as const satisfies Record<string, { field: keyof AgentConfig; kind: Kind }>;
 
 const KEYS: Record<string, { field: keyof AgentConfig; kind: Kind }> = AGENT_CONFIG_KEYS;

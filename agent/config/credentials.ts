@@ -1,4 +1,4 @@
-// AWS credentials of the on-premises identity (reference §5.4).
+// AWS credentials of the on-premises identity (aws-codedeploy-agent lib/instance_agent/file_credentials.rb).
 // - IAM user: the static keys of the on-premises file.
 // - IoT certificate: temporary keys from the AWS IoT credentials provider (iot-credentials.ts).
 // - IAM session: the INI file named by aws_credentials_file, [default] profile, read as the

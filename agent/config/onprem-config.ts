@@ -1,4 +1,4 @@
-// The on-premises identity file, compatible with codedeploy.onpremises.yml (reference §5.2):
+// The on-premises identity file, compatible with codedeploy.onpremises.yml (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/onpremise_config.rb):
 //   IAM user:    region, iam_user_arn, aws_access_key_id, aws_secret_access_key
 //   IAM session: region, iam_session_arn, aws_credentials_file
 //   IoT certificate (ours): region, iot_thing_name, iot_role_alias, iot_credentials_endpoint,

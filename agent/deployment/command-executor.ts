@@ -8,10 +8,11 @@ import { EdgeError, toEdgeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { HealthGatePort } from '../health/gate.js';
 import { renderCompletionDiagnostics } from '../hooks/diagnostics.js';
-import { runHookScripts } from '../hooks/hook-runner.js';
+import { runHookScripts, type HookProcessTracking } from '../hooks/hook-runner.js';
+import { stopInterruptedHook, type StopInterruptedHookDeps } from '../hooks/interrupted-hook.js';
 import { buildHookEnv } from '../hooks/script-env.js';
 import { ScriptLog } from '../hooks/script-log.js';
-import { appSpecCandidates, loadAppSpec } from '../revision/appspec-loader.js';
+import { appSpecCandidates, loadAppSpec, loadAppSpecAsync } from '../revision/appspec-loader.js';
 import { downloadBundle, type ArchiveLimits, type RemoteBundleFetcher } from '../revision/download-bundle.js';
 import { install } from '../revision/installer.js';
 import type { ProcessRunner } from '../revision/process-runner.js';
@@ -37,6 +38,10 @@ export interface CommandExecutorDeps {
   readonly fetchRemote?: RemoteBundleFetcher;
   /** Samples device health before DownloadBundle and refuses unhealthy devices (agent/health/gate.ts). */
   readonly healthGate?: HealthGatePort;
+  /** Install symlinks that resolve outside every destination (config allow_external_symlinks). */
+  readonly allowExternalSymlinks?: boolean;
+  /** How the process groups of hooks left by a crash are found and stopped (tests replace /proc). */
+  readonly interruptedHooks?: Omit<StopInterruptedHookDeps, 'graceMs'>;
 }
 
 export interface CommandResult {
@@ -56,6 +61,9 @@ export interface ExecuteOptions {
   readonly report: (result: CommandResult) => Promise<void> | void;
 }
 
+/** Reports one interrupted command: `status` and `diagnostics` are what to send. */
+export type InterruptedReport = (cmd: InterruptedCommand & { status: 'Succeeded' | 'Failed' }, diagnostics: string) => Promise<void> | void;
+
 const RESTART_MESSAGE = 'Failed: Failing in-progress lifecycle event after an agent restart.';
 
 function readPointer(file: string): string | undefined {
@@ -68,7 +76,8 @@ function readPointer(file: string): string | undefined {
 }
 
 export class CommandExecutor {
-  private readonly tracker: CommandTracker;
+  /** The crash records: the poller records each command here the moment it is received. */
+  readonly tracker: CommandTracker;
   private readonly hookKeys: ReadonlySet<string>;
 
   constructor(private readonly deps: CommandExecutorDeps) {
@@ -88,7 +97,7 @@ export class CommandExecutor {
     return existsSync(layout.archiveDir(spec.deploymentGroupId, spec.deploymentId)) ? 'Downloaded' : 'Pending';
   }
 
-  /** The folder whose deployment-archive a hook's scripts come from, or undefined for "nothing to run" (§3.2). */
+  /** The folder whose deployment-archive a hook's scripts come from, or undefined for "nothing to run" (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/hook_executor.rb). */
   hookRevisionDir(event: string, spec: DeploymentSpec): string | undefined {
     const { layout } = this.deps;
     const current = layout.deploymentDir(spec.deploymentGroupId, spec.deploymentId);
@@ -101,7 +110,7 @@ export class CommandExecutor {
     return dir && existsSync(join(dir, 'deployment-archive')) ? resolve(dir) : undefined;
   }
 
-  /** Whether a command has nothing to do (sent as IsCommandNoop in the acknowledgement, §3.6). */
+  /** Whether a command has nothing to do (sent as IsCommandNoop in the acknowledgement, aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb). */
   isNoop(commandName: string, spec: DeploymentSpec): boolean {
     if (commandName === 'DownloadBundle' || commandName === 'Install') return false;
     if (!this.hookKeys.has(commandName)) return true;
@@ -127,6 +136,7 @@ export class CommandExecutor {
     };
     let result: CommandResult;
     let tracked = false;
+    const id = options.hostCommandIdentifier;
     try {
       if (commandName !== 'DownloadBundle' && commandName !== 'Install' && !this.hookKeys.has(commandName)) {
         throw new EdgeError('COMMAND_UNSUPPORTED', `Unsupported command type: ${commandName}.`);
@@ -135,12 +145,12 @@ export class CommandExecutor {
       const state = this.deploymentState(spec);
       const transition = nextDeploymentState(state, commandName);
       if (!transition.ok) throw new EdgeError('COMMAND_OUT_OF_ORDER', transition.reason);
-      this.tracker.track(spec.deploymentId, options.hostCommandIdentifier);
+      this.tracker.track(spec.deploymentId, id, commandName);
       tracked = true;
       step('track');
       step('start');
       log.info({ state }, 'command started');
-      const noop = await this.run(commandName, spec, options.signal);
+      const noop = await this.run(commandName, spec, id, options.signal);
       step('succeed');
       result = { commandName, status: 'Succeeded', noop, diagnostics: renderCompletionDiagnostics({ ok: true }) };
       log.info({ noop, next: transition.next }, 'command succeeded');
@@ -150,25 +160,44 @@ export class CommandExecutor {
       result = { commandName, status: 'Failed', noop: false, error, diagnostics: renderCompletionDiagnostics({ ok: false, error }) };
       log.error({ err: { code: error.code, message: error.message } }, 'command failed');
     }
+    // from here a crash reports this result, not code 7; the records go once it reached the service
+    this.tracker.reporting(id, { status: result.status, diagnostics: result.diagnostics, noop: result.noop });
     await options.report(result);
     step('report');
-    if (tracked) this.tracker.untrack(spec.deploymentId);
+    this.tracker.untrack(tracked ? spec.deploymentId : undefined, id);
     return result;
   }
 
   /**
-   * After a crash: the command that was running is reported failed (error_code 7) exactly once.
-   * `report` runs before the tracking files are removed, so a crash while reporting retries.
+   * After a crash, for every command the agent had received and not finished reporting: the hook
+   * it was running is stopped (SIGTERM, grace, SIGKILL on its process group), then `report` gets
+   * the command with the recorded result, or Failed with error code 7. Each record is removed only
+   * after its report, so a crash while reporting reports again rather than never (the poller asks
+   * the service first, so nothing reaches it twice). Returns the last command reported.
    */
-  async recoverInterrupted(report: (cmd: InterruptedCommand, diagnostics: string) => Promise<void> | void): Promise<InterruptedCommand | undefined> {
-    const interrupted = this.tracker.findInterrupted();
-    if (interrupted) {
-      const error = new EdgeError('AGENT_RESTARTED', RESTART_MESSAGE);
-      this.deps.log.warn({ deploymentId: interrupted.deploymentId, hostCommandIdentifier: interrupted.hostCommandIdentifier }, 'deployment tracking file found: failing the interrupted lifecycle event');
-      await report(interrupted, renderCompletionDiagnostics({ ok: false, error }));
+  async recoverInterrupted(report: InterruptedReport): Promise<InterruptedCommand | undefined> {
+    const restart = renderCompletionDiagnostics({ ok: false, error: new EdgeError('AGENT_RESTARTED', RESTART_MESSAGE) });
+    const records = this.tracker.interruptedRecords();
+    const official = this.tracker.findInterrupted();
+    const pending = official && !records.some((r) => r.hostCommandIdentifier === official.hostCommandIdentifier) ? [...records, official] : records;
+    let last: InterruptedCommand | undefined;
+    for (const cmd of pending) {
+      const { deploymentId, hostCommandIdentifier } = cmd;
+      const log = this.deps.log.child({ deploymentId, hostCommandIdentifier, lifecycleEvent: cmd.commandName });
+      if (cmd.hook) {
+        const stopped = await stopInterruptedHook(cmd.hook, { graceMs: this.deps.killGraceMs, ...this.deps.interruptedHooks });
+        log.warn({ script: cmd.hook.script, pgid: cmd.hook.pgid, stopped }, 'stopped the hook script an agent restart interrupted');
+      }
+      if (!cmd.stale) {
+        if (cmd.result) log.warn({ status: cmd.result.status }, 'the agent stopped while reporting a result: reporting it again');
+        else log.warn({ phase: cmd.phase ?? 'running' }, 'deployment tracking file found: failing the interrupted lifecycle event');
+        await report({ ...cmd, status: cmd.result?.status ?? 'Failed' }, cmd.result?.diagnostics ?? restart);
+        last = cmd;
+      }
+      this.tracker.untrack(cmd.deploymentId === '' ? undefined : cmd.deploymentId, cmd.hostCommandIdentifier);
     }
     this.tracker.clearInterrupted();
-    return interrupted;
+    return last;
   }
 
   /** Drop the tracking files without reporting (the service no longer knows the command). */
@@ -176,7 +205,7 @@ export class CommandExecutor {
     this.tracker.clearInterrupted();
   }
 
-  private async run(commandName: string, spec: DeploymentSpec, signal?: AbortSignal): Promise<boolean> {
+  private async run(commandName: string, spec: DeploymentSpec, id: string, signal?: AbortSignal): Promise<boolean> {
     const { deps } = this;
     if (commandName === 'DownloadBundle') {
       await deps.healthGate?.check({ scriptsLogPath: deps.layout.scriptsLog(spec.deploymentGroupId, spec.deploymentId), deploymentId: spec.deploymentId, event: commandName });
@@ -184,18 +213,18 @@ export class CommandExecutor {
       return false;
     }
     if (commandName === 'Install') {
-      await install(spec, { layout: deps.layout, run: deps.run, log: deps.log.child({ deploymentId: spec.deploymentId }), preserveOwner: deps.preserveOwner, hookMappingKeys: this.hookMappingKeys });
+      await install(spec, { layout: deps.layout, run: deps.run, log: deps.log.child({ deploymentId: spec.deploymentId }), preserveOwner: deps.preserveOwner, hookMappingKeys: this.hookMappingKeys, allowExternalSymlinks: deps.allowExternalSymlinks === true });
       return false;
     }
-    return this.runHook(commandName, spec, signal);
+    return this.runHook(commandName, spec, id, signal);
   }
 
-  private async runHook(event: string, spec: DeploymentSpec, signal?: AbortSignal): Promise<boolean> {
+  private async runHook(event: string, spec: DeploymentSpec, id: string, signal?: AbortSignal): Promise<boolean> {
     const { layout } = this.deps;
     const revisionDir = this.hookRevisionDir(event, spec);
     if (!revisionDir) return true;
     const archiveDir = join(revisionDir, 'deployment-archive');
-    const scripts = loadAppSpec(archiveDir, spec.appSpecFilename).appspec.hooks[event];
+    const scripts = (await loadAppSpecAsync(archiveDir, spec.appSpecFilename)).appspec.hooks[event];
     if (!scripts || scripts.length === 0) return true;
     const rev = spec.revision;
     const env = buildHookEnv(this.deps.baseEnv, {
@@ -211,8 +240,14 @@ export class CommandExecutor {
       path: layout.scriptsLog(spec.deploymentGroupId, spec.deploymentId),
       ...(this.deps.enableDeploymentsLog ? { deploymentsLogPath: layout.deploymentsLog, deploymentId: spec.deploymentId } : {}),
     });
+    const tracking: HookProcessTracking = {
+      starting: (script, token) => this.tracker.hookStarting(id, { event, script, token }),
+      started: (pgid, startTime) => this.tracker.hookStarted(id, pgid, startTime),
+      ended: () => this.tracker.hookEnded(id),
+    };
     await runHookScripts({
       event,
+      tracking,
       scripts,
       archiveDir,
       env,

@@ -1,5 +1,5 @@
 // The deployment specification the service (or `edge-agent deploy`) hands to every command.
-// parseDeploymentSpec validates the JSON content with the official agent's messages (§2.3);
+// parseDeploymentSpec validates the JSON content with the official agent's messages (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/deployment_specification.rb);
 // envelopes (PKCS7/JSON signature checks) are the daemon's business and wrap this.
 import { EdgeError } from '../../shared/errors.js';
 

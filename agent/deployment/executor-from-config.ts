@@ -17,6 +17,7 @@ export function executorDepsFromConfig(config: AgentConfig, base: { layout: Depl
     archiveLimits: { maxBytes: config.archiveMaxBytes, maxEntries: config.archiveMaxEntries },
     killGraceMs: config.killGraceSeconds * 1000,
     enableDeploymentsLog: config.enableDeploymentsLog,
+    allowExternalSymlinks: config.allowExternalSymlinks,
     // the official agent keeps copied files' owners when it runs as root
     preserveOwner: process.getuid?.() === 0,
     ...(config.health?.gate.enabled ? { healthGate: createHealthGate(config.health.gate, base.healthSampler ?? createHealthSampler(config.health, { rootDir: config.rootDir, env: base.env })) } : {}),

@@ -4,6 +4,9 @@
 //                                   <groupId>_last_successful_install, <groupId>_most_recent_install}
 //   <root>/deployment-logs/codedeploy-agent-deployments.log
 //   <root>/ongoing-deployment/<deploymentId>
+// plus our own crash record of each command from the moment it is received (command-tracker.ts):
+//   <root>/ongoing-commands/<sha256 of the HostCommandIdentifier, 32 hex>.json
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 export interface DeploymentLayout {
@@ -20,6 +23,9 @@ export interface DeploymentLayout {
   mostRecentFile(groupId: string): string;
   readonly ongoingDir: string;
   ongoingFile(deploymentId: string): string;
+  readonly commandsDir: string;
+  /** The crash record of one host command (any id: the name is a hash of it). */
+  commandFile(hostCommandIdentifier: string): string;
   readonly deploymentsLog: string;
 }
 
@@ -34,6 +40,7 @@ export function deploymentLayout(root: string): DeploymentLayout {
   const rootDir = resolve(root);
   const instructionsDir = join(rootDir, 'deployment-instructions');
   const ongoingDir = join(rootDir, 'ongoing-deployment');
+  const commandsDir = join(rootDir, 'ongoing-commands');
   const deploymentDir = (g: string, d: string): string => {
     assertSafeName('deployment group id', g);
     assertSafeName('deployment id', d);
@@ -53,6 +60,8 @@ export function deploymentLayout(root: string): DeploymentLayout {
     mostRecentFile: (g) => join(instructionsDir, `${g}_most_recent_install`),
     ongoingDir,
     ongoingFile: (d) => (assertSafeName('deployment id', d), join(ongoingDir, d)),
+    commandsDir,
+    commandFile: (id) => join(commandsDir, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`),
     deploymentsLog: join(rootDir, 'deployment-logs', 'codedeploy-agent-deployments.log'),
   };
 }

@@ -1,21 +1,15 @@
-// One deployment command at a time per deployment root: an O_EXCL lock file holding the owner's
-// pid. A lock whose owner is dead (kill -9, power loss) is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+// One deployment command at a time per deployment root: a lock file holding the owner's pid
+// (shared/pid-lock.ts: written whole, safe against concurrent takers). A lock whose owner is dead
+// (kill -9, power loss) is taken over.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EdgeError } from '../../shared/errors.js';
+import { acquirePidLock, processAlive } from '../../shared/pid-lock.js';
 
-/** Whether a process exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 export class RootLock {
-  private held = false;
+  private release_: (() => void) | undefined;
   readonly path: string;
 
   constructor(rootDir: string) {
@@ -23,29 +17,20 @@ export class RootLock {
   }
 
   acquire(): void {
-    mkdirSync(join(this.path, '..'), { recursive: true });
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.path, 'wx', 0o644);
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.held = true;
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const owner = Number(readFileSync(this.path, 'utf8').trim());
-        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-          throw new EdgeError('LOCKED', `Another deployment (pid ${owner}) is running on ${join(this.path, '..')}; wait for it to finish.`, { details: { pid: owner } });
-        }
-        rmSync(this.path, { force: true }); // stale: its owner is gone
-      }
+    mkdirSync(dirname(this.path), { recursive: true });
+    const lock = acquirePidLock(this.path);
+    if (lock.held) {
+      this.release_ = () => lock.release();
+      return;
+    }
+    if (lock.owner !== undefined) {
+      throw new EdgeError('LOCKED', `Another deployment (pid ${lock.owner}) is running on ${dirname(this.path)}; wait for it to finish.`, { details: { pid: lock.owner } });
     }
     throw new EdgeError('LOCKED', `Could not take the deployment lock ${this.path}; remove it if no edge-agent is running.`);
   }
 
   release(): void {
-    if (!this.held) return;
-    rmSync(this.path, { force: true });
-    this.held = false;
+    this.release_?.();
+    this.release_ = undefined;
   }
 }

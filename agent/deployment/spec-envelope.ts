@@ -1,5 +1,5 @@
-// Opening the deployment specification GetDeploymentSpecification returns (reference §1.5 step 1,
-// §2.1, §2.2): DeploymentSystem must be CodeDeploy and the GenericEnvelope present; "PKCS7/JSON"
+// Opening the deployment specification GetDeploymentSpecification returns (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/deployment_specification.rb,
+// and command_poller.rb): DeploymentSystem must be CodeDeploy and the GenericEnvelope present; "PKCS7/JSON"
 // payloads are SignedData whose signature must verify (the official v1 agent ignores the result;
 // we refuse), optionally pinned to a CA and a signer CN; "TEXT/JSON"/"JSON" only in developer mode.
 // The JSON content is then validated by parseDeploymentSpec. Pure.

@@ -1,8 +1,8 @@
-// The completion diagnostics JSON sent with PutHostCommandComplete (reference §1.6): exactly the keys
+// The completion diagnostics JSON sent with PutHostCommandComplete (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb and hook_executor.rb): exactly the keys
 // error_code, script_name, message, log, in that order, and at most 8192 characters (the service
 // model's Payload limit). Pure.
 import { stripVTControlCharacters } from 'node:util';
-import { ERROR_CODES, isEdgeError } from '../../shared/errors.js';
+import { diagnosticOf, isEdgeError } from '../../shared/errors.js';
 
 export const DIAGNOSTICS_MAX_CHARS = 8192;
 
@@ -33,7 +33,7 @@ function toDiagnostics(outcome: CompletionOutcome): Diagnostics {
   if (!isEdgeError(e)) {
     return { error_code: 5, script_name: '', message: e instanceof Error ? e.message : String(e), log: '' };
   }
-  const code: number = ERROR_CODES[e.code].diagnostic;
+  const code: number = diagnosticOf(e.code);
   const { scriptName, log } = e.details;
   if (!SCRIPT_DIAGNOSTICS.has(code) && !SCRIPT_LIKE_CODES.has(e.code)) return { error_code: code, script_name: '', message: e.message, log: '' };
   return {

@@ -1,22 +1,27 @@
 // Runs one lifecycle event's hook scripts, in order, the way the official agent does
-// (reference §4.6-4.8), with the v2 fixes from §10:
+// (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/hook_executor.rb), with the fixes of its v2 rewrite:
 //   - the location must stay inside the revision archive (also after following symlinks);
 //   - a timed-out script gets SIGTERM on its process group, then SIGKILL after killGraceMs;
 //   - a script that exits but leaves stdout/stderr open (a background child holding the pipe) gets
 //     outputDrainMs to close them, not the rest of its timeout as in v1; then error 6 and its process
 //     group is stopped the same way (v1 leaves those processes running). The agent never hangs here.
 //   - an aborted `signal` (agent shutdown) stops the running script the same way; the event fails.
+//   - `tracking` is told, before each spawn, the token the script's environment will carry
+//     (EDGE_AGENT_HOOK_TOKEN) and, right after it, the process group and the leader's start time, so
+//     that an agent killed mid-hook stops the group when it restarts (interrupted-hook.ts).
 // As in v1, `Script - <location>` is logged after the existence/executable checks, so a missing
 // script's tail holds only the event line. Scripts inherit the agent's working directory.
 // Errors are EdgeErrors with the official messages; details = { scriptName, log } for diagnostics.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod as fsChmod, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EdgeError, type ErrorCode } from '../../shared/errors.js';
 import { captureLines } from './output-lines.js';
-import { terminateGroup } from './process-group.js';
+import { HOOK_TOKEN_ENV } from './interrupted-hook.js';
+import { procStartTime, terminateGroup } from './process-group.js';
 import { scriptCommand } from './script-command.js';
 import type { ScriptLog } from './script-log.js';
 
@@ -36,6 +41,16 @@ export interface HookLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** Persists which hook process runs (the agent's tracking record). */
+export interface HookProcessTracking {
+  /** Before the spawn: the script and the token its environment will carry. */
+  starting(script: string, token: string): void;
+  /** Right after the spawn: the script's process group id and its leader's start time. */
+  started(pgid: number, startTime: number | undefined): void;
+  /** The script is done (exited, failed to start, or stopped). */
+  ended(): void;
+}
+
 export interface RunHookScriptsRequest {
   readonly event: string;
   readonly scripts: readonly HookScript[];
@@ -51,6 +66,7 @@ export interface RunHookScriptsRequest {
   /** Aborted when the agent shuts down: the running script is stopped and the event fails. */
   readonly signal?: AbortSignal;
   readonly logger?: HookLogger;
+  readonly tracking?: HookProcessTracking;
   /** Replaces fs.promises.chmod (tests provoke a chmod failure with it). */
   readonly chmod?: (path: string, mode: number) => Promise<void>;
 }
@@ -115,7 +131,13 @@ export async function runHookScripts(req: RunHookScriptsRequest): Promise<void> 
     if (req.signal?.aborted) throw fail('HOOK_SCRIPT_FAILED', stoppedMessage(script.location));
     const absPath = await prepareScript(req, script, fail);
     req.log.beginScript(script.location);
-    await execute(req, script, absPath, fail);
+    const token = randomUUID();
+    req.tracking?.starting(script.location, token);
+    try {
+      await execute(req, script, absPath, fail, token);
+    } finally {
+      req.tracking?.ended();
+    }
   }
 }
 
@@ -148,7 +170,7 @@ async function prepareScript(req: RunHookScriptsRequest, script: HookScript, fai
   return absPath;
 }
 
-async function execute(req: RunHookScriptsRequest, script: HookScript, absPath: string, fail: Fail): Promise<void> {
+async function execute(req: RunHookScriptsRequest, script: HookScript, absPath: string, fail: Fail, token: string): Promise<void> {
   const location = script.location;
   const prefix = `Script at specified location: ${location}${userPart(script)}`;
   const graceMs = req.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -163,10 +185,12 @@ async function execute(req: RunHookScriptsRequest, script: HookScript, absPath: 
   let child;
   try {
     // detached: the script leads a new process group (session), so the whole group can be signalled.
-    child = spawn(file, [...args], { env: req.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(file, [...args], { env: { ...req.env, [HOOK_TOKEN_ENV]: token }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     throw spawnFailed(e);
   }
+  // the pid is known as soon as spawn() returns (the script has exec'd): record it before anything else
+  if (child.pid !== undefined) req.tracking?.started(child.pid, procStartTime(child.pid));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const out = captureLines(child.stdout, (lines) => req.log.output('stdout', lines));
   const err = captureLines(child.stderr, (lines) => req.log.output('stderr', lines));

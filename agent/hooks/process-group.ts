@@ -24,13 +24,31 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** State and process group of one /proc/<pid>/stat line, or undefined if unreadable. */
-export function parseProcStat(text: string): { state: string; pgrp: number } | undefined {
+export interface ProcStat {
+  readonly state: string;
+  readonly pgrp: number;
+  /** Field 22: when the process started, in clock ticks since boot (absent on a truncated line). */
+  readonly startTime?: number;
+}
+
+/** State, process group and start time of one /proc/<pid>/stat line, or undefined if unreadable. */
+export function parseProcStat(text: string): ProcStat | undefined {
   // "<pid> (<comm>) <state> <ppid> <pgrp> ..."; comm may contain spaces and parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
   const pgrp = Number(fields[2]);
-  return state && Number.isInteger(pgrp) ? { state, pgrp } : undefined;
+  const startTime = fields[19] === undefined ? NaN : Number(fields[19]);
+  if (!state || !Number.isInteger(pgrp)) return undefined;
+  return Number.isInteger(startTime) ? { state, pgrp, startTime } : { state, pgrp };
+}
+
+/** The start time (clock ticks since boot) of a live process, or undefined when it is gone or unreadable. */
+export function procStartTime(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    return parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'))?.startTime;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True while any process of the group is running (zombies excluded where /proc allows). */

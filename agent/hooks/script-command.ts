@@ -1,4 +1,4 @@
-// How a hook script is launched (reference §4.7, LinuxUtil.prepare_script_command):
+// How a hook script is launched (aws-codedeploy-agent lib/instance_agent/platform/linux_util.rb):
 //   runas  sudo   command
 //   -      -      <abs path>
 //   user   -      su <user> -c <abs path>

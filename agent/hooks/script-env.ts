@@ -1,4 +1,4 @@
-// The environment a hook script sees (reference §4.6): the agent's own environment, minus anything
+// The environment a hook script sees (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/hook_executor.rb): the agent's own environment, minus anything
 // that looks like a credential, plus the documented CodeDeploy variables. The official v1 agent
 // passes on-prem IAM keys to hooks; we deliberately do not.
 

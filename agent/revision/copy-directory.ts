@@ -1,5 +1,4 @@
-// DownloadBundle for the Local Directory bundle type (reference §3.3: `cp -r Location
-// <deployment>/deployment-archive`, nothing unpacked), done in-process with fs.cp.
+// DownloadBundle for the Local Directory bundle type (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb), done in-process with fs.cp.
 // Rules match archive extraction: symlinks are copied as links with their target text unchanged
 // (never followed, never rewritten to absolute paths); modes are kept but setuid/setgid/sticky are
 // dropped; mtimes are kept; ownership is the agent's. Devices, fifos and sockets are refused.

@@ -1,4 +1,4 @@
-// The DownloadBundle command (§3.3): prune old revisions, fetch the bundle to bundle.tar (or copy
+// The DownloadBundle command (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb): prune old revisions, fetch the bundle to bundle.tar (or copy
 // a local directory), unpack it safely into deployment-archive/, strip a single leading folder
 // that holds the AppSpec, and record the group's most recent install.
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';

@@ -1,15 +1,35 @@
-// Executes install instructions (§3.4 step 6). Every created path is appended to the group's
-// cleanup file BEFORE it is created, so an interrupted Install is undone by the next one.
-import { chmodSync, chownSync, closeSync, copyFileSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// Executes install instructions (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/installer.rb) and records what it created in the group's cleanup
+// file (format in cleanup-format.ts), so the next Install (or the one after a crash) undoes it.
+// Nothing is ever written through a path this Install did not just create or verify:
+// - a copy goes to a temp file with an unpredictable name, created O_CREAT|O_EXCL (a link or file
+//   already there makes it fail; it is never followed), then renamed onto the destination (rename
+//   replaces a link, never writes through it);
+// - a directory is recorded only after our own mkdir succeeded; one that already exists is not
+//   ours (not recorded), and anything else in the way is an error ("Not a directory");
+// - nothing is created below a link this Install created;
+// - permissions never follow links (install-permissions.ts).
+// Records are written (not fsynced) around each step; the file is fsynced when Install ends. On
+// ext4 (data=ordered) the append commits no later than the file created after it.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, constants as FS, copyFileSync, fsyncSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readlinkSync, renameSync, symlinkSync, writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EdgeError, isEdgeError } from '../../shared/errors.js';
-import type { Instruction } from './install-plan.js';
+import { CLEANUP_HEADER, encodeCleanupEntry, isSameOrUnder, type CleanupEntry } from './cleanup-format.js';
+import { applyPermission } from './install-permissions.js';
+import { notADirectoryError, type Instruction } from './install-plan.js';
 import type { ProcessRunner } from './process-runner.js';
+
+export { withBaseAcl } from './install-permissions.js';
 
 export interface InstallExecutorDeps {
   readonly run: ProcessRunner;
   /** Whether copied files keep their owner (the official agent does so when running as root). */
   readonly preserveOwner: boolean;
+  /** The AppSpec's destinations (absolute): cleanup will delete nothing outside them. */
+  readonly destinations?: readonly string[];
 }
 
 class CleanupRecorder {
@@ -18,16 +38,11 @@ class CleanupRecorder {
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'w', 0o644);
+    writeSync(this.fd, `${CLEANUP_HEADER}\n`);
   }
 
-  /**
-   * Written (not fsynced) before the path is created. An fsync here would force every copied
-   * file's data to disk too (ext4 commits them in the same journal transaction) and cost more
-   * than the copy; the ordering the crash guarantee needs comes from the filesystem instead:
-   * this append's size change commits no later than the later file creation (ext4 data=ordered).
-   */
-  record(line: string): void {
-    writeSync(this.fd, `${line}\n`);
+  record(entry: CleanupEntry): void {
+    writeSync(this.fd, encodeCleanupEntry(entry));
   }
 
   close(): void {
@@ -39,134 +54,90 @@ class CleanupRecorder {
   }
 }
 
-function copyPreserving(source: string, destination: string, preserveOwner: boolean): void {
-  const st = lstatSync(source);
-  const tmp = join(dirname(destination), `.${basename(destination)}.edge-agent-tmp`);
-  if (st.isSymbolicLink()) {
-    rmSync(tmp, { force: true });
-    symlinkSync(readlinkSync(source), tmp);
-  } else {
-    // copyFileSync replaces a stale tmp from an interrupted run and gives it the source's mode
-    copyFileSync(source, tmp);
-    utimesSync(tmp, st.atime, st.mtime);
-    // as root, keep the file's owner (like cp -a); files the agent extracted are already ours
-    if (preserveOwner && (st.uid !== process.getuid?.() || st.gid !== process.getgid?.())) {
-      try {
-        chownSync(tmp, st.uid, st.gid);
-      } catch {
-        // not permitted: ownership stays with the agent user
+class Execution {
+  /** Links this Install created: nothing may be created below one. */
+  private readonly links = new Set<string>();
+
+  constructor(private readonly recorder: CleanupRecorder, private readonly deps: InstallExecutorDeps) {}
+
+  private assertNotBelowOurLink(path: string): void {
+    for (const link of this.links) {
+      if (path !== link && isSameOrUnder(link, path)) {
+        throw new EdgeError('INSTALL_SYMLINK_ESCAPE', `The deployment failed because ${path} would be created through the symlink ${link} that this deployment installed.`, {
+          details: { path, link },
+        });
       }
     }
   }
-  // rename replaces a file (or a symlink) atomically, and works on a running executable
-  renameSync(tmp, destination);
-}
 
-async function lookupId(run: ProcessRunner, db: 'passwd' | 'group', name: string, file: string): Promise<number> {
-  if (/^\d+$/.test(name)) return Number(name);
-  const res = await run('getent', [db, name]);
-  const id = res.code === 0 ? Number(res.stdout.split(':')[2]) : NaN;
-  if (!Number.isInteger(id)) {
-    const what = db === 'passwd' ? 'user' : 'group';
-    throw new EdgeError(
-      'INSTALL_UNKNOWN_OWNER',
-      `The deployment failed because the ${what} ${name}, named in the permissions section for ${file}, does not exist on this device. Create it first (for example in a BeforeInstall hook), and then try again.`,
-    );
-  }
-  return id;
-}
-
-/** Base entries setfacl --set needs, synthesised from the file's current mode (canonical forms). */
-export function withBaseAcl(acl: readonly string[], mode: number): string[] {
-  const bits = (n: number): string => `${n & 4 ? 'r' : '-'}${n & 2 ? 'w' : '-'}${n & 1 ? 'x' : '-'}`;
-  const u = bits((mode >> 6) & 7);
-  const g = bits((mode >> 3) & 7);
-  const o = bits(mode & 7);
-  const access = acl.filter((a) => !a.startsWith('default:'));
-  const defaults = acl.filter((a) => a.startsWith('default:'));
-  const out = [`user::${u}`, `group::${g}`, ...access];
-  if (!access.some((a) => a.startsWith('other:'))) out.push(`other::${o}`);
-  const named = access.some((a) => /^(user|group):[^:]+:/.test(a));
-  if (named && !access.some((a) => a.startsWith('mask:'))) out.push(`mask::${g}`);
-  if (defaults.length > 0) {
-    out.push(`default:user::${u}`, `default:group::${g}`, ...defaults);
-    if (!defaults.some((a) => a.startsWith('default:other:'))) out.push(`default:other::${o}`);
-    if (!defaults.some((a) => a.startsWith('default:mask:'))) out.push(`default:mask::${g}`);
-  }
-  return out;
-}
-
-async function setfacl(run: ProcessRunner, acl: readonly string[], file: string): Promise<void> {
-  const full = withBaseAcl(acl, statSync(file).mode).join(',');
-  const res = await run('setfacl', ['--set', full, file]);
-  if (res.spawnError === 'ENOENT') {
-    throw new EdgeError('INSTALL_SETFACL_MISSING', `The deployment failed because the permissions section of the AppSpec file sets acls on ${file}, but setfacl is not installed on this device. Install it with: sudo apt-get install acl`);
-  }
-  if (res.code !== 0) {
-    throw new EdgeError(
-      'INSTALL_SETFACL_FAILED',
-      `The deployment failed because of a problem with the acls permission settings in the application specification file for this object: ${file}. Failed command: setfacl --set ${full} ${file}. Exit code: ${res.code ?? ''}`,
-      { details: { stderr: res.stderr.trim() } },
-    );
-  }
-}
-
-async function semanage(run: ProcessRunner, instr: Extract<Instruction, { type: 'semanage' }>, recorder: CleanupRecorder): Promise<void> {
-  const path = realpathSync(instr.file);
-  const args = ['fcontext', '-a', ...(instr.context.user ? ['-s', instr.context.user] : []), '-t', instr.context.type, ...(instr.context.range ? ['-r', instr.context.range] : []), path];
-  for (const [file, argv] of [['semanage', args], ['restorecon', ['-v', path]]] as const) {
-    const res = await run(file, argv);
-    if (res.code !== 0) {
-      throw new EdgeError(
-        'INSTALL_SEMANAGE_FAILED',
-        `The deployment failed because the application specification file contains an error in the settings for the context parameter. Update the permissions section of the AppSpec file, and then try again. Failed command: ${file} ${argv.join(' ')}. Exit code: ${res.code ?? res.spawnError ?? ''}`,
-      );
+  mkdir(directory: string): void {
+    this.assertNotBelowOurLink(directory);
+    try {
+      mkdirSync(directory);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // created by someone else since the plan: use it if it is a real directory, never record it
+      if (!lstatSync(directory).isDirectory()) throw notADirectoryError(directory);
+      return;
     }
-    if (file === 'semanage') recorder.record(`semanage\0${path}`);
+    this.recorder.record({ kind: 'mkdir', path: directory });
   }
+
+  copy(source: string, destination: string): void {
+    this.assertNotBelowOurLink(destination);
+    const st = lstatSync(source);
+    const tmp = join(dirname(destination), `.edge-agent-${randomBytes(8).toString('hex')}.tmp`);
+    this.recorder.record({ kind: 'tmp', path: tmp });
+    if (st.isSymbolicLink()) {
+      symlinkSync(readlinkSync(source), tmp); // EEXIST if anything is there; never follows
+    } else {
+      copyFileSync(source, tmp, FS.COPYFILE_EXCL); // O_CREAT|O_EXCL: never opens an existing file or link
+      lutimesSync(tmp, st.atime, st.mtime);
+      // as root, keep the file's owner (like cp -a); files the agent extracted are already ours
+      if (this.deps.preserveOwner && (st.uid !== process.getuid?.() || st.gid !== process.getgid?.())) {
+        try {
+          lchownSync(tmp, st.uid, st.gid);
+        } catch {
+          // not permitted: ownership stays with the agent user
+        }
+      }
+    }
+    this.recorder.record({ kind: 'rename', path: destination, tmp });
+    // rename replaces a file (or a link) atomically, and works on a running executable. If it fails,
+    // the temp file stays (recorded): the next cleanup removes it and leaves the destination alone.
+    renameSync(tmp, destination);
+    this.recorder.record({ kind: 'file', path: destination });
+    if (st.isSymbolicLink()) this.links.add(destination);
+  }
+
+  async permission(instr: Extract<Instruction, { type: 'chmod' | 'setfacl' | 'semanage' | 'chown' }>): Promise<void> {
+    await applyPermission(instr, this.deps.run, (realPath) => this.recorder.record({ kind: 'semanage', path: realPath }));
+  }
+}
+
+function targetOf(instr: Instruction): string {
+  return instr.type === 'copy' ? instr.destination : instr.type === 'mkdir' ? instr.directory : instr.file;
 }
 
 export async function executeInstructions(instructions: readonly Instruction[], cleanupFile: string, deps: InstallExecutorDeps): Promise<void> {
   const recorder = new CleanupRecorder(cleanupFile);
+  const run = new Execution(recorder, deps);
   try {
+    for (const d of deps.destinations ?? []) recorder.record({ kind: 'dest', path: d });
     for (const instr of instructions) {
       try {
-        switch (instr.type) {
-          case 'copy':
-            recorder.record(instr.destination);
-            copyPreserving(instr.source, instr.destination, deps.preserveOwner);
-            break;
-          case 'mkdir':
-            recorder.record(instr.directory);
-            try {
-              mkdirSync(instr.directory);
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(instr.directory).isDirectory()) throw e;
-            }
-            break;
-          case 'chmod':
-            chmodSync(instr.file, parseInt(instr.mode, 8));
-            break;
-          case 'setfacl':
-            await setfacl(deps.run, instr.acl, instr.file);
-            break;
-          case 'semanage':
-            await semanage(deps.run, instr, recorder);
-            break;
-          case 'chown': {
-            const uid = instr.owner ? await lookupId(deps.run, 'passwd', instr.owner, instr.file) : -1;
-            const gid = instr.group ? await lookupId(deps.run, 'group', instr.group, instr.file) : -1;
-            chownSync(instr.file, uid, gid);
-            break;
-          }
-        }
+        if (instr.type === 'copy') run.copy(instr.source, instr.destination);
+        else if (instr.type === 'mkdir') run.mkdir(instr.directory);
+        else await run.permission(instr);
       } catch (e) {
         if (isEdgeError(e)) throw e;
-        const where = 'destination' in instr ? instr.destination : 'directory' in instr ? instr.directory : instr.file;
-        throw new EdgeError('INSTALL_IO', `The deployment failed while installing ${where}: ${(e as Error).message}`, { cause: e });
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR') throw notADirectoryError(dirname(targetOf(instr)));
+        throw new EdgeError('INSTALL_IO', `The deployment failed while installing ${targetOf(instr)}: ${(e as Error).message}`, { cause: e });
       }
     }
   } finally {
     recorder.close();
   }
 }
+

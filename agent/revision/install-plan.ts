@@ -1,11 +1,16 @@
 // Install instructions, generated against the live filesystem after the previous revision was
-// cleaned up (§3.4 step 4 and §4.3). The result is the content of <group>-install.json and the
+// cleaned up (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/installer.rb and lib/instance_agent/plugins/codedeploy/application_specification/). The result is the content of <group>-install.json and the
 // program the installer executes. Only reads the filesystem.
-import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+// Plans against what exists: anything at a path (a file, a link, a directory) is an obstacle, so a
+// user's file is never planned as a directory to create (it is "Not a directory"). Links the
+// revision installs must resolve inside a destination (install-links.ts), and permissions are never
+// planned on them.
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
-import type { AppSpec, AppSpecPermission, FileExistsBehavior } from '../../appspec/types.js';
+import type { AppSpec, AppSpecPermission } from '../../appspec/types.js';
 import { aclToString, APPSPEC_MESSAGES, simpleGlobMatch } from '../../appspec/index.js';
 import { EdgeError } from '../../shared/errors.js';
+import { checkLinksStayInside } from './install-links.js';
 
 export type Instruction =
   | { readonly type: 'copy'; readonly source: string; readonly destination: string }
@@ -22,9 +27,9 @@ export interface InstallPlanInput {
   readonly deploymentFileExistsBehavior: string;
   /** Relative destinations resolve against this (the official agent uses its working directory). */
   readonly cwd?: string;
+  /** Install links that resolve outside every destination (agent config allow_external_symlinks). */
+  readonly allowExternalSymlinks?: boolean;
 }
-
-const VALID_BEHAVIORS: readonly string[] = ['DISALLOW', 'OVERWRITE', 'RETAIN'];
 
 function isDirectoryOnDisk(path: string): boolean {
   try {
@@ -43,6 +48,14 @@ function lexists(path: string): boolean {
   }
 }
 
+export function notADirectoryError(path: string): EdgeError {
+  return new EdgeError(
+    'INSTALL_NOT_A_DIRECTORY',
+    `The deployment failed because ${path} already exists and is not a directory (Not a directory), so nothing can be installed into it. Remove or rename it, or change the destination in the files section of the AppSpec file, and then try again.`,
+    { details: { path } },
+  );
+}
+
 function isUnder(parent: string, child: string): boolean {
   const rel = relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
@@ -52,9 +65,12 @@ class PlanBuilder {
   readonly instructions: Instruction[] = [];
   readonly copyTargets = new Map<string, string>();
   readonly mkdirTargets = new Map<string, string>();
+  /** Copy targets whose source is a symlink: link path → link text. */
+  readonly linkTargets = new Map<string, string>();
   private readonly permissionTargets = new Set<string>();
 
-  constructor(private readonly behavior: FileExistsBehavior) {}
+  /** `behavior` is checked only when a file is in the way (the official agent does the same). */
+  constructor(private readonly behavior: string) {}
 
   mkdir(directory: string, source: string): void {
     if (this.copyTargets.has(directory)) {
@@ -89,19 +105,31 @@ class PlanBuilder {
         });
       }
       if (this.behavior === 'RETAIN') return; // kept as it is, and not recorded for cleanup
+      if (this.behavior !== 'OVERWRITE') throw invalidBehaviorError(this.behavior);
+      if (lstatSync(destination).isDirectory()) {
+        throw new EdgeError(
+          'INSTALL_DESTINATION_IS_DIRECTORY',
+          `The deployment failed because the application specification file calls for installing the file ${source}, but a directory exists at that location (${destination}) (Is a directory). Remove the directory or change the files section of the AppSpec file, and then try again.`,
+          { details: { path: destination } },
+        );
+      }
     }
     this.copyTargets.set(destination, source);
+    const st = lstatSync(source);
+    if (st.isSymbolicLink()) this.linkTargets.set(destination, readlinkSync(source));
     this.instructions.push({ type: 'copy', source, destination });
   }
 
-  /** mkdir the missing ancestors of `directory`, then `directory` itself. */
+  /** mkdir the missing ancestors of `directory`, then `directory` itself; anything in the way that is not a directory is an error. */
   ensureDirectory(directory: string, source: string): void {
     const missing: string[] = [];
-    for (let d = directory; !isDirectoryOnDisk(d) && !this.mkdirTargets.has(d); d = dirname(d)) {
+    let d = directory;
+    for (; !lexists(d) && !this.mkdirTargets.has(d); d = dirname(d)) {
       missing.unshift(d);
       if (dirname(d) === d) break;
     }
-    for (const d of missing) this.mkdir(d, source);
+    if (!this.mkdirTargets.has(d) && lexists(d) && !isDirectoryOnDisk(d)) throw notADirectoryError(d);
+    for (const m of missing) this.mkdir(m, source);
   }
 
   copyTree(sourceDir: string, destination: string): void {
@@ -110,7 +138,8 @@ class PlanBuilder {
       const src = join(sourceDir, entry.name);
       const dst = join(destination, entry.name);
       if (entry.isDirectory()) {
-        if (!isDirectoryOnDisk(dst)) this.mkdir(dst, src);
+        if (!lexists(dst)) this.mkdir(dst, src);
+        else if (!isDirectoryOnDisk(dst)) throw notADirectoryError(dst);
         this.copyTree(src, dst);
       } else {
         this.copy(src, dst);
@@ -153,6 +182,7 @@ function matchesPermission(perm: AppSpecPermission, rel: string): boolean {
 
 function planPermission(b: PlanBuilder, perm: AppSpecPermission, cwd: string): void {
   const object = resolve(cwd, perm.object);
+  if (b.linkTargets.has(object)) return; // permissions never follow a link
   if (b.copyTargets.has(object)) {
     if (!perm.types.includes('file')) return;
     if (perm.pattern !== '**') {
@@ -168,6 +198,7 @@ function planPermission(b: PlanBuilder, perm: AppSpecPermission, cwd: string): v
   if (!b.mkdirTargets.has(object) && !isDirectoryOnDisk(object)) return; // silently ignored (official)
   if (perm.types.includes('file')) {
     for (const target of [...b.copyTargets.keys()].sort()) {
+      if (b.linkTargets.has(target)) continue; // permissions never follow a link
       if (isUnder(object, target) && matchesPermission(perm, relative(object, target))) {
         assertNoDefaultAcl(perm);
         b.applyPermission(target, perm);
@@ -181,15 +212,25 @@ function planPermission(b: PlanBuilder, perm: AppSpecPermission, cwd: string): v
   }
 }
 
-export function effectiveFileExistsBehavior(appspec: AppSpec, deploymentValue: string): FileExistsBehavior {
-  const value = appspec.fileExistsBehavior ?? deploymentValue;
-  if (!VALID_BEHAVIORS.includes(value)) {
-    throw new EdgeError(
-      'INSTALL_INVALID_FILE_EXISTS_BEHAVIOR',
-      `The deployment failed because an invalid option was specified for fileExistsBehavior: ${value}. Valid options include OVERWRITE, RETAIN, and DISALLOW.`,
-    );
-  }
-  return value as FileExistsBehavior;
+function invalidBehaviorError(value: string): EdgeError {
+  return new EdgeError(
+    'INSTALL_INVALID_FILE_EXISTS_BEHAVIOR',
+    `The deployment failed because an invalid option was specified for fileExistsBehavior: ${value}. Valid options include OVERWRITE, RETAIN, and DISALLOW.`,
+  );
+}
+
+/**
+ * The behaviour in force: the AppSpec's file_exists_behavior wins over the deployment's. Not
+ * validated here: like the official agent, an invalid deployment value fails only when a file is
+ * actually in the way.
+ */
+export function effectiveFileExistsBehavior(appspec: AppSpec, deploymentValue: string): string {
+  return appspec.fileExistsBehavior ?? deploymentValue;
+}
+
+/** The AppSpec's destinations as absolute paths (cleanup deletes nothing outside them). */
+export function installDestinations(appspec: AppSpec, cwd: string = process.cwd()): string[] {
+  return [...new Set(appspec.files.map((f) => resolve(cwd, f.destination)))];
 }
 
 export function planInstall(input: InstallPlanInput): Instruction[] {
@@ -208,6 +249,10 @@ export function planInstall(input: InstallPlanInput): Instruction[] {
     b.ensureDirectory(destination, source);
     if (lstatSync(source).isDirectory()) b.copyTree(source, destination);
     else b.copy(source, join(destination, basename(source)));
+  }
+  if (!input.allowExternalSymlinks && b.linkTargets.size > 0) {
+    const nonLinks = new Set([...b.mkdirTargets.keys(), ...[...b.copyTargets.keys()].filter((p) => !b.linkTargets.has(p))]);
+    checkLinksStayInside({ links: b.linkTargets, nonLinks }, installDestinations(input.appspec, cwd));
   }
   for (const perm of input.appspec.permissions) planPermission(b, perm, cwd);
   return b.instructions;

@@ -1,4 +1,4 @@
-// Keep at most max_revisions deployment folders per group (§3.3 step 1). The last successful
+// Keep at most max_revisions deployment folders per group (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb). The last successful
 // deployment is never deleted, and neither is the current one.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

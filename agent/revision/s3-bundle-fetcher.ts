@@ -1,4 +1,4 @@
-// DownloadBundle from S3 (§3.3): the RemoteBundleFetcher for 'S3' revisions.
+// DownloadBundle from S3 (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb): the RemoteBundleFetcher for 'S3' revisions.
 //
 // - GetObject (VersionId when the spec pins one). The response headers are checked before any byte
 //   is written: the spec's ETag against the object's, both with every `"` removed, as the official

@@ -1,9 +1,11 @@
 // How the S3 bundle download treats each failure, and the words it uses for it.
 //   transient: retry (resume with a Range request when bytes were kept) — dropped connections,
-//              timeouts, unable to connect, 5xx, throttling;
+//              timeouts, unable to connect, 5xx, throttling, expired session, skewed clock
+//              (shared/retry.ts classifies the service errors);
 //   changed:   the object changed under a resumed download (412 on If-Match) — restart from byte 0;
 //   corrupt:   the bytes cannot be trusted (checksum / MD5 / size / Content-Range) — restart from 0;
 //   fatal:     retrying cannot help (no such key/bucket/version, access denied, disk errors).
+import { classifyFailure } from '../../shared/retry.js';
 import { describeLocation, type S3Location } from './s3-download-helpers.js';
 
 export type FailureKind = 'transient' | 'changed' | 'corrupt' | 'fatal';
@@ -54,7 +56,6 @@ export interface ClassifyContext extends S3Location {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENETDOWN']);
 const DROP_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'EREADTIMEOUT', 'ESHORTBODY']);
-const THROTTLE_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'ExpiredToken', 'InternalError', 'ServiceUnavailable']);
 const CREDENTIAL_NAMES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'InvalidSecurity', 'CredentialsProviderError', 'AuthorizationHeaderMalformed']);
 
 interface ErrorShape {
@@ -99,8 +100,16 @@ export function classifyS3Failure(e: unknown, ctx: ClassifyContext): Classified 
       : result('fatal', what, 'Check the revision\'s ETag.');
   }
   if (status === 416) return result('corrupt', `the resumed range was refused (${what})`, 'The object may have changed while it was being downloaded.');
-  if (status >= 500 || status === 408 || status === 429 || THROTTLE_NAMES.has(name)) {
-    const hint = name === 'RequestTimeTooSkewed' ? 'Check the device clock (NTP).' : 'S3 was unavailable or throttled the download; it is retried with back-off.';
+  // The shared classifier: throttled and unavailable are retried; so are an expired session and a
+  // skewed clock (not throttling: the retry fetches fresh credentials / signs with the server's time).
+  const failure = classifyFailure(e);
+  if (failure.kind !== 'fatal') {
+    const hint =
+      failure.refresh === 'clock'
+        ? 'Check the device clock (NTP).'
+        : failure.refresh === 'credentials'
+          ? 'The session credentials had expired; fresh ones are fetched for the retry.'
+          : 'S3 was unavailable or throttled the download; it is retried with back-off.';
     return result('transient', what, hint);
   }
   const where = describeLocation(ctx);

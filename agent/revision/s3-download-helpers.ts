@@ -1,6 +1,7 @@
-// Pure helpers of the S3 bundle download (§3.3): ETag normalisation as the official agent does
+// Pure helpers of the S3 bundle download (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb): ETag normalisation as the official agent does
 // it, the Range header of a resumed request, Content-Range parsing, the back-off schedule and the
 // s3:// name used in messages. No I/O here.
+import { backoffDelayMs as sharedBackoff } from '../../shared/retry.js';
 
 /** The official agent's comparison form: every `"` removed (not only the surrounding pair). */
 export function normalizeEtag(etag: string): string {
@@ -58,13 +59,11 @@ export interface BackoffOptions {
 
 /**
  * Delay before retry number `retry` (1 = the first retry): exponential `baseMs * 2^(retry-1)`,
- * capped at `maxMs`, with "equal jitter": half fixed, half random, so retries of many devices
- * spread out but none retries immediately. `random` returns [0, 1).
+ * capped at `maxMs`, with "equal jitter" (shared/retry.ts): half fixed, half random, so retries of
+ * many devices spread out but none retries immediately. `random` returns [0, 1).
  */
 export function backoffDelayMs(retry: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const exp = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, retry - 1));
-  const half = exp / 2;
-  return Math.round(half + half * Math.min(Math.max(random(), 0), 1));
+  return sharedBackoff(retry - 1, { baseMs: options.baseMs, capMs: options.maxMs, jitter: 'equal' }, random);
 }
 
 export interface S3Location {

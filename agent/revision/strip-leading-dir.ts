@@ -1,4 +1,4 @@
-// DownloadBundle, step 4 (reference §3.3): the leading-directory strip that makes GitHub tarballs
+// DownloadBundle, step 4 (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb): the leading-directory strip that makes GitHub tarballs
 // and zips of a folder work. If archiveDir holds exactly one entry, that entry is a directory, and
 // its listing has a name matching /appspec/i, the directory's contents become archiveDir.
 import fs from 'node:fs/promises';

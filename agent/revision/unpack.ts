@@ -1,5 +1,5 @@
 // DownloadBundle, step 3: unpack bundle.tar into <deployment>/deployment-archive
-// (reference §3.3). Replaces `tar -xpsf` / `unzip -qo` with in-process, confined extraction.
+// (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb). Replaces `tar -xpsf` / `unzip -qo` with in-process, confined extraction.
 //
 // Security model (see unpack-writer.ts): nothing is ever written outside destDir, not even
 // transiently. Entries are checked one by one while streaming (no pre-scan), each before anything is

@@ -1,8 +1,9 @@
-// edge-agent check-config: real files with real modes, the function the CLI calls.
+// edge-agent check-config: real files with real modes, the function the CLI calls (its report
+// rendered for people, or the data of the JSON document).
 import t from 'tap';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCheckConfig, type CheckConfigOptions } from '../../../agent/cli/check-config.js';
+import { checkConfig, renderCheckConfig, type CheckConfigOptions } from '../../../agent/cli/check-config.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLETOKENvalue';
@@ -19,14 +20,21 @@ function write(path: string, text: string, mode = 0o600): string {
 const userOnPrem = (dir: string, mode = 0o600, region = 'eu-west-1'): string =>
   write(join(dir, 'codedeploy.onpremises.yml'), `---\naws_access_key_id: AKIAIOSFODNN7EXAMPLE\naws_secret_access_key: ${SECRET}\niam_user_arn: ${USER_ARN}\nregion: ${region}\n`, mode);
 
-async function check(opts: CheckConfigOptions, dir: string, defaults: { config?: string; onprem?: string[] } = {}): Promise<{ code: number; text: string }> {
-  const lines: string[] = [];
-  const code = await runCheckConfig(opts, (l) => lines.push(l), {
+interface Checked {
+  readonly code: number;
+  readonly text: string;
+  readonly error?: unknown;
+}
+
+async function check(opts: CheckConfigOptions & { json?: boolean }, dir: string, defaults: { config?: string; onprem?: string[] } = {}): Promise<Checked> {
+  const { json, ...options } = opts;
+  const outcome = await checkConfig(options, {
     defaultConfigPath: defaults.config ?? join(dir, 'no-agent.yml'),
     defaultOnPremisesPaths: defaults.onprem ?? [join(dir, 'no-onprem.yml')],
     agentUid,
   });
-  return { code, text: lines.join('\n') };
+  const text = json === true ? JSON.stringify(outcome.data) : renderCheckConfig(outcome.data).trimEnd();
+  return { code: outcome.exit, text, ...(outcome.error === undefined ? {} : { error: outcome.error }) };
 }
 
 t.test('IAM user identity: exit 0, effective config printed, secrets redacted', async (t) => {
@@ -35,6 +43,7 @@ t.test('IAM user identity: exit 0, effective config printed, secrets redacted', 
   const onprem = userOnPrem(dir);
   const { code, text } = await check({ config, onPremisesConfig: onprem }, dir);
   t.equal(code, 0, text);
+  t.equal((await check({ config, onPremisesConfig: onprem }, dir)).error, undefined, 'no error when valid');
   t.match(text, `agent config: ${config}`);
   t.match(text, new RegExp(`root_dir: +${dir}/root`));
   t.match(text, /wait_between_runs: +2\n/);
@@ -96,8 +105,10 @@ t.test('a world-readable on-premises file with access keys is refused (exit 2)',
   t.match(text, `${onprem} holds secrets and is readable by group/other (mode 0644); run: chmod 600 ${onprem}`);
   t.match(text, /configuration INVALID \(1 error\)$/);
   t.notMatch(text, SECRET);
-  const json = JSON.parse((await check({ onPremisesConfig: onprem, json: true }, dir)).text) as { ok: boolean; errors: { code: string }[] };
+  const failed = await check({ onPremisesConfig: onprem, json: true }, dir);
+  const json = JSON.parse(failed.text) as { ok: boolean; errors: { code: string }[] };
   t.same([json.ok, json.errors.map((e) => e.code)], [false, ['CONFIG_INSECURE_PERMISSIONS']]);
+  t.match(failed.error, { code: 'CONFIG_CHECK_FAILED', message: /^the configuration is invalid: .* \[CONFIG_INSECURE_PERMISSIONS\]$/ }, 'the one error, for the envelope');
 });
 
 t.test('invalid configs: exit 2 with the message naming the key', async (t) => {
@@ -170,8 +181,9 @@ t.test('default paths: the agent config when present, the first existing on-prem
 t.test('an agent config that does not load shows no values that would not apply', async (t) => {
   const dir = t.testdir();
   const bad = write(join(dir, 'bad.yml'), 'max_revisions: many\n');
-  const r = await check({ config: bad, onPremisesConfig: userOnPrem(dir) }, dir);
+  const r = await check({ config: bad, onPremisesConfig: userOnPrem(dir, 0o644) }, dir);
   t.equal(r.code, 2);
+  t.match(r.error, { code: 'CONFIG_CHECK_FAILED', message: /max_revisions.*\[CONFIG_INVALID\] \(and 1 more: see errors\)$/ }, 'more errors are counted');
   t.match(r.text, `agent config: ${bad}\n  (not loaded: see the error below)\non-premises identity:`);
   t.match(r.text, 'error: config key max_revisions: expected a whole number of at least 1, got "many" [CONFIG_INVALID] Fix the key named in the message.');
 });

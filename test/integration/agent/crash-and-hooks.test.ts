@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runAgent, spawnCli } from '../../helpers/cli.js';
+import { killTrackedGroups, trackGroup } from '../../helpers/process-groups.js';
 import { writeRevision } from '../../helpers/revisions.js';
 
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
@@ -15,16 +16,16 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
+/** Running (a zombie nobody reaped is not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
 }
 
-t.test('kill -9 of the agent mid-hook: next start reports code 7 once, and the redeploy is clean', async (t) => {
+t.test('kill -9 of the agent mid-hook: next start stops the hook, reports code 7 once, and the redeploy is clean', async (t) => {
   const dir = t.testdir();
   const root = join(dir, 'root');
   const dest = join(dir, 'dest');
@@ -37,10 +38,13 @@ t.test('kill -9 of the agent mid-hook: next start reports code 7 once, and the r
     { 'app/a.txt': 'a', 'scripts/start.sh': `#!/bin/sh\necho $$ > '${pidFile}'\nif [ -f '${marker}' ]; then sleep 120; fi\necho started\n` },
   );
   const child = spawnCli('agent', ['deploy', '-l', rev, '--root-dir', root, '-g', 'g']);
+  t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 30_000, 'the hook to start');
   const hookPid = Number(readFileSync(pidFile, 'utf8'));
+  trackGroup(hookPid); // the hook leads its own group: killed with this test process whatever happens
+  t.teardown(() => void killTrackedGroups());
   const crashedId = /within folder \S+\/(d-[A-Z0-9]{9}-local)/.exec(out)?.[1];
   t.ok(crashedId, 'the first deployment started');
   const exited = new Promise((r) => child.on('close', r));
@@ -48,12 +52,12 @@ t.test('kill -9 of the agent mid-hook: next start reports code 7 once, and the r
   await exited;
   t.ok(existsSync(join(root, 'ongoing-deployment', crashedId as string)), 'the tracking file survives the crash');
   // the hook runs in its own process group, so it outlives the agent (as with the official agent)
-  t.ok(alive(hookPid));
-  process.kill(-hookPid, 'SIGKILL');
+  t.ok(alive(hookPid), 'the hook outlives the killed agent');
   rmSync(marker);
 
   const again = await runAgent(['deploy', '-l', rev, '--root-dir', root, '-g', 'g']);
   t.equal(again.code, 0, again.stdout + again.stderr);
+  t.notOk(alive(hookPid), 'the next run stopped the interrupted hook (its recorded process group) first');
   t.match(again.stdout, `Recovered an interrupted deployment: ${crashedId} was stopped during ApplicationStart`);
   t.match(again.stdout, '{"error_code":7,"script_name":"","message":"Failed: Failing in-progress lifecycle event after an agent restart.","log":""}');
   t.match(again.stdout, /AppSpec file valid. Local deployment successful/);

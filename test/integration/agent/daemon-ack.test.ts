@@ -1,5 +1,5 @@
 // What a running agent does with the CommandStatus the service returns for
-// PutHostCommandAcknowledgement (reference §1.5 step 3): "Succeeded" → stop, nothing more;
+// PutHostCommandAcknowledgement (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb): "Succeeded" → stop, nothing more;
 // "Failed" → for a no-op command one PutHostCommandComplete(Succeeded, CompletedNoopCommand),
 // otherwise stop (no hook runs, nothing is completed); anything else → run the command (a no-op
 // then completes Succeeded once). A scripted Commands front between the agent and the sandbox
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCommandsClient } from '../../helpers/commands-client.js';
 import { addDevice, deploy, eventStatuses, lifecycleEvents, readLines, runDevice, startFleet, uploadRevision, waitDone, type Fleet } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { ackIsNoop, completionPayload, startCommandsInterceptor, type CommandsInterceptor, type WireHostCommand } from '../../helpers/commands-interceptor.js';
 import type { Device } from '../../../sandbox/simulated-device.js';
 
@@ -18,6 +19,7 @@ const EVENTS = ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install',
 
 t.test('one agent, the acknowledgement answers scripted per command', async (t) => {
   const fleet: Fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   const front: CommandsInterceptor = await startCommandsInterceptor({ target: fleet.sb.url });
   t.teardown(() => front.close());
   const device: Device = await addDevice(fleet, 'pi-01', { deploy_control_endpoint: front.url });
@@ -47,7 +49,7 @@ t.test('one agent, the acknowledgement answers scripted per command', async (t) 
     t.same(proofLines(), [`AfterInstall ${id}`], 'the one hook ran once');
 
     const noopFlags = Object.fromEntries(EVENTS.map((e) => [e, ackIsNoop(front.callsFor('PutHostCommandAcknowledgement', (front.command(e, start) as WireHostCommand).HostCommandIdentifier)[0]?.request ?? {})]));
-    t.same(noopFlags, { ApplicationStop: true, DownloadBundle: false, BeforeInstall: true, Install: false, AfterInstall: false, ApplicationStart: true, ValidateService: true }, 'IsCommandNoop as the reference §3.6 says');
+    t.same(noopFlags, { ApplicationStop: true, DownloadBundle: false, BeforeInstall: true, Install: false, AfterInstall: false, ApplicationStart: true, ValidateService: true }, 'IsCommandNoop as the aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_executor.rb says');
 
     const completions = (name: string) => front.callsFor('PutHostCommandComplete', (front.command(name, start) as WireHostCommand).HostCommandIdentifier);
     for (const name of ['ApplicationStop', 'ValidateService']) {

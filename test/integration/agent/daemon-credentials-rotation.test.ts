@@ -1,4 +1,4 @@
-// An agent with an IAM-session identity (iam_session_arn + aws_credentials_file, reference §5.4)
+// An agent with an IAM-session identity (iam_session_arn + aws_credentials_file, aws-codedeploy-agent lib/instance_agent/file_credentials.rb)
 // whose credentials file is rotated while it runs, as a session helper's cron job does: new keys
 // written to the file, the old ones revoked. The agent must use the new keys without a restart,
 // for the Commands API and for S3, in both ways a file gets rewritten (replaced by a rename, or
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { assumedRoleUserId } from '../../../sandbox/sts/unique-id.js';
 import type { Principal } from '../../../sandbox/types.js';
 import { addDevice, deploy, runDevice, startFleet, uploadRevision, waitDone, type Fleet } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { startCommandsInterceptor } from '../../helpers/commands-interceptor.js';
 
 const ROLE = 'edge-fleet';
@@ -33,6 +34,7 @@ const credentialsIni = (p: Principal): string =>
 
 t.test('session credentials rotated under a running agent: the next deployments succeed', async (t) => {
   const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   const front = await startCommandsInterceptor({ target: fleet.sb.url }); // records which key signed each call
   t.teardown(() => front.close());
   const device = await addDevice(fleet, 'pi-01', { deploy_control_endpoint: front.url });

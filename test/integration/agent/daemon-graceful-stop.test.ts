@@ -1,4 +1,4 @@
-// SIGTERM to a running agent while a hook runs (reference §8, graceful shutdown): polling ends, the
+// SIGTERM to a running agent while a hook runs (graceful shutdown as aws-codedeploy-agent lib/instance_agent/runner/master.rb does it): polling ends, the
 // hook may finish within kill_agent_max_wait_time_seconds and its command is reported; past that
 // bound the hook's process group is stopped, the command is reported Failed, and the agent exits.
 // A recording Commands front (no rules) shows what the agent sent after the signal.
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { groupAlive } from '../../../agent/hooks/process-group.js';
 import { stopAgent, type Device } from '../../../sandbox/simulated-device.js';
 import { addDevice, deploy, lifecycleEvents, runDevice, startFleet, uploadRevision, waitDone, waitFor, type Fleet } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { completionPayload, startCommandsInterceptor, type CommandsInterceptor } from '../../helpers/commands-interceptor.js';
 
 // ValidateService is the last event: its completion ends the deployment.
@@ -17,6 +18,7 @@ const hook = '#!/bin/sh\necho $$ > hook.pid\nwhile [ -f hold ]; do sleep 0.05; d
 
 async function setup(t: Test, boundSeconds: number): Promise<{ fleet: Fleet; front: CommandsInterceptor; device: Device; id: string; pgid: number }> {
   const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   const front = await startCommandsInterceptor({ target: fleet.sb.url });
   t.teardown(() => front.close());
   const device = await addDevice(fleet, 'pi-01', { deploy_control_endpoint: front.url, kill_agent_max_wait_time_seconds: boundSeconds });

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { startAgent } from '../../../sandbox/simulated-device.js';
 import { addDevice, deploy, startFleet, uploadRevision, waitDone, waitFor } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { serviceNodeArgs } from '../../../scripts/unit-node-args.js';
 import { AGENT_COMMAND } from '../../helpers/cli.js';
 
@@ -28,6 +29,7 @@ t.test('one full GC once the agent is idle after a deployment, only under --expo
   // the collecting agent runs with the unit's node options (--expose-gc among them), as devices do
   t.ok(serviceNodeArgs().includes('--expose-gc'), 'the unit exposes gc to the agent');
   const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   const withGc = await addDevice(fleet, 'pi-01', { verbose: 'true' });
   const without = await addDevice(fleet, 'pi-02', { verbose: 'true' });
   startAgent(withGc, { nodeArgs: [...serviceNodeArgs(), ...AGENT_COMMAND.nodeArgs] });

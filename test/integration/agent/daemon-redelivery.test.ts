@@ -9,6 +9,7 @@ import t from 'tap';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDevice, deploy, eventStatuses, lifecycleEvents, readLines, runDevice, startFleet, uploadRevision, waitDone, waitFor } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { completionPayload, startCommandsInterceptor, type CommandsCall, type WireHostCommand } from '../../helpers/commands-interceptor.js';
 
 const appspec = 'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: hook.sh\n      timeout: 60\n';
@@ -18,6 +19,7 @@ const EVENTS = ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install',
 
 t.test('one agent, re-deliveries scripted by the Commands front', async (t) => {
   const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   const front = await startCommandsInterceptor({ target: fleet.sb.url });
   t.teardown(() => front.close());
   const device = await addDevice(fleet, 'pi-01', { deploy_control_endpoint: front.url });

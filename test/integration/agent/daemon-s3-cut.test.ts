@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDevice, deploy, eventStatuses, lifecycleEvents, runDevice, startFleet, uploadRevision, waitDone } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder } from '../../helpers/tracked-agent.js';
 import { startCuttingProxy, type CutRule, type SeenRequest } from '../../helpers/cutting-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -15,6 +16,7 @@ const EVENTS = ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install',
 
 t.test('one agent downloading through a connection-cutting proxy', async (t) => {
   const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // agents and hooks never outlive the test
   let cut: (get: SeenRequest, nth: number) => CutRule | undefined = () => undefined;
   const proxy = await startCuttingProxy({
     target: fleet.sb.url,

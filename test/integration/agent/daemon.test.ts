@@ -1,17 +1,21 @@
 // edge-agent run against the sandbox: real agent processes, real Commands protocol, real S3.
+// Every agent leads a tracked process group, and every process working under the fleet folder (hooks
+// included) is killed in teardown and when the test process dies, so a failing test leaves nothing.
 import t, { type Test } from 'tap';
-import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type DeploymentInfo, type InstanceTarget } from '@aws-sdk/client-codedeploy';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchGetDeploymentTargetsCommand, CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type CodeDeployClient, type DeploymentInfo, type InstanceTarget } from '@aws-sdk/client-codedeploy';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from 'tar';
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
-import { AGENT_COMMAND, runAgent } from '../../helpers/cli.js';
-import { provisionDevice, sdkConfig, startAgent as startDeviceAgent, stopAgent, type Device } from '../../../sandbox/simulated-device.js';
-
-const startAgent = (d: Device) => startDeviceAgent(d, AGENT_COMMAND);
+import { runAgent } from '../../helpers/cli.js';
+import { sdkConfig, stopAgent, type Device } from '../../../sandbox/simulated-device.js';
+import { addDevice, startFleet, waitFor } from '../../helpers/agent-fleet.js';
+import { guardProcessesUnder, hookProcesses, killAgent, runTrackedAgent } from '../../helpers/tracked-agent.js';
 import { writeRevision } from '../../helpers/revisions.js';
+
+const startAgent = (d: Device) => runTrackedAgent(d);
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
@@ -20,9 +24,18 @@ async function uploadRevision(sb: Sandbox, dir: string, key: string, appspec: st
   const bundle = join(dir, `${key}.tgz`);
   await create({ gzip: true, file: bundle, cwd: rev }, ['.']);
   const s3 = new S3Client(sdkConfig(sb));
-  await s3.send(new CreateBucketCommand({ Bucket: 'releases' })).catch(() => undefined);
   await s3.send(new PutObjectCommand({ Bucket: 'releases', Key: key, Body: readFileSync(bundle) }));
+  s3.destroy();
   return key;
+}
+
+/** Running (a zombie nobody reaped is not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function deploy(cd: CodeDeployClient, key: string, group = 'lab'): Promise<string> {
@@ -46,19 +59,12 @@ async function targets(cd: CodeDeployClient, deploymentId: string): Promise<Inst
   return (out.deploymentTargets ?? []).map((x) => x.instanceTarget as InstanceTarget);
 }
 
-async function setup(t: Test, devices: number, config = 'CodeDeployDefault.AllAtOnce') {
-  const dir = t.testdir();
-  const sb = await startSandbox({ dir: join(dir, 'sandbox'), maxPollWaitMs: 500, pickupTimeoutMs: 60_000 });
-  const fleet: Device[] = [];
-  for (let i = 1; i <= devices; i++) fleet.push(await provisionDevice(sb, dir, `pi-0${i}`, { fleet: 'lab' }));
-  const cd = new CodeDeployClient(sdkConfig(sb));
-  await cd.send(new CreateApplicationCommand({ applicationName: 'app' }));
-  await cd.send(new CreateDeploymentGroupCommand({ applicationName: 'app', deploymentGroupName: 'lab', serviceRoleArn: `arn:aws:iam::${sb.root.accountId}:role/cd`, deploymentConfigName: config, onPremisesInstanceTagFilters: [{ Key: 'fleet', Value: 'lab', Type: 'KEY_AND_VALUE' }] }));
-  t.teardown(async () => {
-    await Promise.all(fleet.map((d) => stopAgent(d, 'SIGKILL')));
-    await sb.close();
-  });
-  return { dir, sb, fleet, cd };
+/** A sandbox fleet (app 'app', group 'lab', bucket 'releases') in a temp folder the teardown removes. */
+async function setup(t: Test, devices: number) {
+  const fleet = await startFleet(t);
+  guardProcessesUnder(t, fleet.dir); // registered last: runs first, before the folder is removed
+  for (let i = 1; i <= devices; i++) await addDevice(fleet, `pi-0${i}`);
+  return { dir: fleet.dir, sb: fleet.sb, fleet: fleet.devices, cd: fleet.cd };
 }
 
 const okAppspec = (_proof: string) =>
@@ -94,22 +100,26 @@ t.test('a deployment to three agents over the Commands API, then a second one', 
   t.equal(await stopAgent(fleet[0] as Device), 0, 'SIGTERM stops an idle agent cleanly');
 });
 
-t.test('kill -9 mid-hook: code 7 reported once at restart, and the next deployment succeeds', async (t) => {
+t.test('kill -9 mid-hook: the hook is stopped and code 7 reported once at restart; the next deployment succeeds', async (t) => {
   const { dir, sb, fleet, cd } = await setup(t, 1);
   const device = fleet[0] as Device;
   startAgent(device);
+  // hangs while the file `hang` exists in the agent's working directory
   const hang = '#!/bin/sh\necho $$ > hook.pid\nif [ -f hang ]; then sleep 120; fi\n';
   writeFileSync(join(device.dir, 'hang'), '');
   const key = await uploadRevision(sb, dir, 'hang', 'version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: h.sh\n      timeout: 300\n', { 'h.sh': hang });
   const id = await deploy(cd, key);
   const pidFile = join(device.dir, 'hook.pid');
-  for (let i = 0; i < 600 && !existsSync(pidFile); i++) await sleep(50);
-  await stopAgent(device, 'SIGKILL');
-  process.kill(-Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 60_000, 'the hook to start');
+  const hookPid = Number(readFileSync(pidFile, 'utf8'));
+  await killAgent(device);
+  t.ok(alive(hookPid), 'the hook runs on in its own process group after the agent died');
   rmSync(join(device.dir, 'hang'));
   startAgent(device);
   const info = await waitDone(cd, id);
   t.equal(info.status, 'Failed');
+  t.notOk(alive(hookPid), 'the restarted agent stopped the hook before reporting');
+  t.same(hookProcesses(device), [], 'no process of the hook is left');
   const [target] = await targets(cd, id);
   const start = target?.lifecycleEvents?.find((e) => e.lifecycleEventName === 'ApplicationStart');
   t.equal(start?.status, 'Failed');
@@ -118,6 +128,7 @@ t.test('kill -9 mid-hook: code 7 reported once at restart, and the next deployme
   const id2 = await deploy(cd, key);
   t.equal((await waitDone(cd, id2)).status, 'Succeeded', device.output);
   t.equal(device.output.match(/deployment tracking file found/g)?.length, 1, 'reported exactly once');
+  t.equal(device.output.match(/stopped the hook script an agent restart interrupted/g)?.length, 1);
 });
 
 t.test('a spec not signed by the configured CA is refused; world-readable secrets refuse to start', async (t) => {
@@ -142,7 +153,7 @@ t.test('a spec not signed by the configured CA is refused; world-readable secret
   const onprem = join(trusting.dir, 'onpremises.yml');
   chmodSync(onprem, 0o644);
   const refused = await runAgent(['run', '-c', trusting.configPath]);
-  t.equal(refused.code, 1);
+  t.equal(refused.code, 2, 'a configuration problem: exit 2 (the CLI contract)');
   t.match(refused.stderr, `${onprem}`);
   t.match(refused.stderr, /chmod 600/);
   t.notMatch(refused.stderr + refused.stdout, trusting.principal.secretAccessKey, 'the secret is never printed');

@@ -4,13 +4,22 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, appendF
 import { join } from 'node:path';
 import { create } from 'tar';
 import { runAgent } from '../../helpers/cli.js';
+import { parseCleanupFile } from '../../../agent/revision/cleanup-format.js';
 import { ALL_HOOKS, proofAppSpec, writeRevision } from '../../helpers/revisions.js';
+
+// a dozen real deployments: well past tap's default 120 s on a busy machine
+t.setTimeout(600_000);
 
 function scriptsFor(proof: string, tag: string): Record<string, string> {
   return Object.fromEntries(ALL_HOOKS.map((h) => [`scripts/${h}.sh`, `#!/bin/sh\necho "${tag} $LIFECYCLE_EVENT $DEPLOYMENT_ID" >> '${proof}'\necho "${tag} says hi from $LIFECYCLE_EVENT"\n`]));
 }
 
 const readLines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l !== '') : []);
+/** Paths a cleanup file says the Install created (directories and installed files). */
+const createdPaths = (p: string): string[] => {
+  const parsed = parseCleanupFile(existsSync(p) ? readFileSync(p, 'utf8') : '');
+  return parsed.format === 'v2' ? parsed.entries.filter((e) => e.kind === 'mkdir' || e.kind === 'file').map((e) => e.path) : [...parsed.lines];
+};
 const deploymentIdOf = (stdout: string): string => /within folder \S+\/(d-[A-Z0-9]{9}-local)/.exec(stdout)?.[1] ?? 'missing';
 
 t.test('two consecutive deployments: lifecycle order, ApplicationStop from the first revision, cleanup', async (t) => {
@@ -36,11 +45,13 @@ t.test('two consecutive deployments: lifecycle order, ApplicationStop from the f
   t.same(readdirSync(dest).sort(), ['shared.txt', 'v1-only.txt']);
 
   // the official on-disk layout
-  t.same(readdirSync(root).filter((n) => !n.startsWith('.')).sort(), ['deployment-instructions', 'deployment-logs', 'grp']);
+  // (beside it, our own crash records: ongoing-commands/, see docs/engine.md)
+  const official = readdirSync(root).filter((n) => !n.startsWith('.') && n !== 'ongoing-commands');
+  t.same(official.sort(), ['deployment-instructions', 'deployment-logs', 'grp']);
   t.same(readdirSync(join(root, 'deployment-instructions')).sort(), ['grp-cleanup', 'grp-install.json', 'grp_last_successful_install', 'grp_most_recent_install']);
   t.equal(readFileSync(join(root, 'deployment-instructions', 'grp_last_successful_install'), 'utf8'), join(root, 'grp', id1));
   t.same(readdirSync(join(root, 'grp', id1)).sort(), ['deployment-archive', 'logs']);
-  t.same(readLines(join(root, 'deployment-instructions', 'grp-cleanup')), [dest, join(dest, 'shared.txt'), join(dest, 'v1-only.txt')]);
+  t.same(createdPaths(join(root, 'deployment-instructions', 'grp-cleanup')), [dest, join(dest, 'shared.txt'), join(dest, 'v1-only.txt')]);
   t.same(JSON.parse(readFileSync(join(root, 'deployment-instructions', 'grp-install.json'), 'utf8')).instructions[0], { type: 'mkdir', directory: dest });
   const log1 = readFileSync(join(root, 'grp', id1, 'logs', 'scripts.log'), 'utf8');
   t.match(log1, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d LifecycleEvent - BeforeInstall$/m);
@@ -87,7 +98,7 @@ t.test('file_exists_behavior: DISALLOW fails, OVERWRITE replaces, RETAIN keeps a
   const retain = await runAgent(['deploy', '-l', rev, '--root-dir', root, '-b', 'RETAIN']);
   t.equal(retain.code, 0, retain.stdout);
   t.equal(readFileSync(join(dest, 'conf.txt'), 'utf8'), 'from user');
-  t.same(readLines(join(root, 'deployment-instructions', 'default-local-deployment-group-cleanup')), [], 'retained files are not recorded for cleanup');
+  t.same(createdPaths(join(root, 'deployment-instructions', 'default-local-deployment-group-cleanup')), [], 'retained files are not recorded for cleanup');
 
   const overwrite = await runAgent(['deploy', '-l', rev, '--root-dir', root, '-b', 'overwrite']);
   t.equal(overwrite.code, 0, overwrite.stdout);
@@ -131,15 +142,52 @@ t.test('an invalid AppSpec fails with the official message and exit 1', async (t
   t.match(res.stdout, /\[APPSPEC_INVALID_VERSION\]/);
 });
 
-t.test('bad arguments: ERROR line and exit 1', async (t) => {
+t.test('bad arguments: ERROR line on stderr and exit 2 (usage/configuration)', async (t) => {
   const dir = t.testdir();
   const res = await runAgent(['deploy', '-l', join(dir, 'nope'), '--root-dir', join(dir, 'root')]);
-  t.equal(res.code, 1);
-  t.match(res.stdout, `ERROR: location ${join(dir, 'nope')} is specified as a file or directory which does not exist [CLI_USAGE]`);
+  t.equal(res.code, 2);
+  t.match(res.stderr, `ERROR: location ${join(dir, 'nope')} is specified as a file or directory which does not exist [CLI_USAGE]`);
+  t.equal(res.stdout, '', 'nothing ran, nothing to report');
   const rev = writeRevision(join(dir, 'rev'), 'version: 0.0\nos: linux\n');
   const cfg = await runAgent(['deploy', '-l', rev, '-c', join(dir, 'missing.yml')]);
-  t.equal(cfg.code, 1);
-  t.match(cfg.stdout, `ERROR: configuration file ${join(dir, 'missing.yml')} does not exist or is not readable [CONFIG_NOT_FOUND]`);
+  t.equal(cfg.code, 2);
+  t.match(cfg.stderr, `ERROR: configuration file ${join(dir, 'missing.yml')} does not exist or is not readable [CONFIG_NOT_FOUND]`);
+});
+
+t.test('--json: one document on stdout (what ran, the scripts.log path, the failure), progress on stderr', async (t) => {
+  const dir = t.testdir();
+  const root = join(dir, 'root');
+  const proof = join(dir, 'proof');
+  const rev = writeRevision(join(dir, 'rev'), proofAppSpec(), scriptsFor(proof, 'rev'));
+  const ok = await runAgent(['deploy', '-l', rev, '--root-dir', root, '-g', 'grp', '-a', 'app', '-e', 'BeforeInstall,AfterInstall', '--json']);
+  t.equal(ok.code, 0, ok.stderr);
+  const doc = JSON.parse(ok.stdout) as { deploymentId: string; scriptsLog: string; events: unknown[] };
+  t.match(doc, { schema: 'edge-agent.deploy/v1', deploymentGroupId: 'grp', applicationName: 'app', status: 'Succeeded' });
+  t.equal(doc.scriptsLog, join(root, 'grp', doc.deploymentId, 'logs', 'scripts.log'));
+  t.match(readFileSync(doc.scriptsLog, 'utf8'), /\[stdout\]rev says hi from AfterInstall/, 'the path is the real log');
+  t.same(doc.events, [
+    { name: 'DownloadBundle', status: 'Succeeded', noop: false },
+    { name: 'BeforeInstall', status: 'Succeeded', noop: false },
+    { name: 'Install', status: 'Succeeded', noop: false },
+    { name: 'AfterInstall', status: 'Succeeded', noop: false },
+  ], 'the events that ran, in order');
+  t.equal(deploymentIdOf(ok.stderr), doc.deploymentId, 'progress lines on stderr');
+  t.notMatch(ok.stdout, /Local deployment successful/, 'no text for people on stdout');
+
+  writeFileSync(join(rev, 'scripts', 'AfterInstall.sh'), '#!/bin/sh\necho "about to fail"\nexit 7\n');
+  const bad = await runAgent(['deploy', '-l', rev, '--root-dir', root, '-g', 'grp', '--json']);
+  t.equal(bad.code, 1, bad.stderr);
+  const failed = JSON.parse(bad.stdout) as { deploymentId: string; events: { name: string; status: string }[] };
+  t.match(failed, {
+    status: 'Failed',
+    failedEvent: 'AfterInstall',
+    scriptPath: join(root, 'grp', failed.deploymentId, 'deployment-archive', 'scripts', 'AfterInstall.sh'),
+    diagnostics: { error_code: 4, script_name: 'scripts/AfterInstall.sh', log: /\[stdout\]about to fail/ },
+    error: { code: 'HOOK_SCRIPT_FAILED', message: /failed with exit code 7/, action: /scripts\.log/, exit: 1 },
+  });
+  t.same(failed.events.at(-1), { name: 'AfterInstall', status: 'Failed', noop: false }, 'the events stop at the failed one');
+  t.notOk(failed.events.some((e) => e.name === 'ApplicationStart'), 'nothing after it ran');
+  t.match(bad.stderr, /AfterInstall: failed: .*exit code 7\nERROR: .*\[HOOK_SCRIPT_FAILED\]/);
 });
 
 t.test('custom events run with -e; unknown custom events are refused', async (t) => {
@@ -157,6 +205,68 @@ t.test('custom events run with -e; unknown custom events are refused', async (t)
   const missing = await runAgent(['deploy', '-l', plain, '--root-dir', join(dir, 'root'), '-e', 'OtherEvent']);
   t.equal(missing.code, 1);
   t.match(missing.stdout, /You specified a lifecycle event which is not a default one and doesn't exist in your appspec.yml file: OtherEvent/);
+});
+
+t.test('-e subsets run in the order given, BeforeInstall before the added Install', async (t) => {
+  const dir = t.testdir();
+  const root = join(dir, 'root');
+  const proof = join(dir, 'proof');
+  const rev1 = writeRevision(join(dir, 'rev1'), proofAppSpec(), scriptsFor(proof, 'rev1'));
+  const rev2 = writeRevision(join(dir, 'rev2'), proofAppSpec(), scriptsFor(proof, 'rev2'));
+
+  const only = await runAgent(['deploy', '-l', rev1, '--root-dir', root, '-g', 'g', '-e', 'BeforeInstall']);
+  t.equal(only.code, 0, only.stdout);
+  t.match(only.stdout, /DownloadBundle: succeeded\n {2}BeforeInstall: succeeded\n {2}Install: succeeded\nAppSpec file valid/);
+  t.same(readLines(proof), [`rev1 BeforeInstall ${deploymentIdOf(only.stdout)}`]);
+
+  writeFileSync(proof, '');
+  const two = await runAgent(['deploy', '-l', rev2, '--root-dir', root, '-g', 'g', '-e', 'ApplicationStop,BeforeInstall']);
+  t.equal(two.code, 0, two.stdout);
+  t.match(two.stdout, /ApplicationStop: succeeded\n {2}DownloadBundle: succeeded\n {2}BeforeInstall: succeeded\n {2}Install: succeeded\n/);
+  const id = deploymentIdOf(two.stdout);
+  t.same(readLines(proof), [`rev1 ApplicationStop ${id}`, `rev2 BeforeInstall ${id}`], 'ApplicationStop still runs the previous revision');
+
+  const bad = await runAgent(['deploy', '-l', rev2, '--root-dir', root, '-g', 'g', '-e', 'Install,BeforeInstall']);
+  t.equal(bad.code, 2, 'a usage error');
+  t.match(bad.stderr, /^ERROR: BeforeInstall runs before Install .*Please fix the order of your specified events: Install,BeforeInstall \[CLI_USAGE\]/m);
+  t.notMatch(bad.stdout, /Starting to execute/, 'refused before anything ran');
+});
+
+t.test('-b with an unknown value is refused before anything runs', async (t) => {
+  const dir = t.testdir();
+  const rev = writeRevision(join(dir, 'rev'), 'version: 0.0\nos: linux\n');
+  const res = await runAgent(['deploy', '-l', rev, '--root-dir', join(dir, 'root'), '-b', 'SOMETHING_WEIRD']);
+  t.equal(res.code, 2);
+  t.match(res.stderr, 'ERROR: file-exists-behavior SOMETHING_WEIRD is not valid. Must be one of DISALLOW,OVERWRITE,RETAIN [CLI_USAGE]');
+  t.notOk(existsSync(join(dir, 'root')), 'nothing was created');
+});
+
+t.test('a custom hook without -e: the error says how to run it', async (t) => {
+  const dir = t.testdir();
+  const rev = writeRevision(
+    join(dir, 'rev'),
+    'version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: s.sh\n  Calibrate:\n    - location: s.sh\n  ValidateService:\n    - location: s.sh\n',
+    { 's.sh': '#!/bin/sh\necho "$LIFECYCLE_EVENT"\n' },
+  );
+  const res = await runAgent(['deploy', '-l', rev, '--root-dir', join(dir, 'root')]);
+  t.equal(res.code, 1);
+  t.match(res.stdout, 'Install: failed: appspec.yml file contains unknown lifecycle events: ["Calibrate"]');
+  t.match(res.stdout, 'The AppSpec has custom lifecycle events (Calibrate); they run only when listed with -e/--events.');
+  t.match(res.stdout, '  -e ApplicationStart,Calibrate,ValidateService\n');
+  const again = await runAgent(['deploy', '-l', rev, '--root-dir', join(dir, 'root'), '-e', 'ApplicationStart,Calibrate,ValidateService']);
+  t.equal(again.code, 0, again.stdout);
+  t.match(again.stdout, /ApplicationStart: succeeded\n {2}Calibrate: succeeded\n {2}ValidateService: succeeded/);
+});
+
+t.test('status: a root that does not exist exits 2; an existing one 0', async (t) => {
+  const dir = t.testdir();
+  const missing = await runAgent(['status', '--root-dir', join(dir, 'does', 'not', 'exist')]);
+  t.equal(missing.code, 2, missing.stdout + missing.stderr);
+  t.equal(missing.stdout, '');
+  t.match(missing.stderr, `ERROR: deployment root "${join(dir, 'does', 'not', 'exist')}" (--root-dir) does not exist [AGENT_ROOT_NOT_FOUND]`);
+  const present = await runAgent(['status', '--root-dir', dir, '--json']);
+  t.equal(present.code, 0, present.stderr);
+  t.match(JSON.parse(present.stdout), { rootDir: dir, running: false });
 });
 
 t.test('max_revisions from the agent config prunes old deployments but keeps the last successful', async (t) => {

@@ -1,13 +1,13 @@
 // `edge-agent health` as a real child process: exit 0 healthy, 1 unhealthy, 2 probe error or bad
 // configuration; --json; the config from EDGE_AGENT_CONFIG (what the agent exports to hooks).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runAgent } from '../../helpers/cli.js';
+import { tempDir, type Teardowns } from '../../helpers/temp-dir.js';
 
-function device(tempMilliC: number): { dir: string; config: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'health-cli-'));
+function device(t: Teardowns, tempMilliC: number): { dir: string; config: string } {
+  const dir = tempDir(t, 'health-cli');
   const zone = join(dir, 'sys', 'class', 'thermal', 'thermal_zone0');
   mkdirSync(zone, { recursive: true });
   writeFileSync(join(zone, 'type'), 'cpu-thermal\n');
@@ -32,7 +32,7 @@ function device(tempMilliC: number): { dir: string; config: string } {
 const env = { ...process.env, PATH: process.env['PATH'] ?? '', EDGE_AGENT_CONFIG: '' };
 
 t.test('exit 0: healthy, human output', async (t) => {
-  const d = device(45_000);
+  const d = device(t, 45_000);
   const r = await runAgent(['health', '-c', d.config, '--check', 'cpu_temperature', '--check', 'humidity'], env);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^health: healthy \(2 checks/);
@@ -41,7 +41,7 @@ t.test('exit 0: healthy, human output', async (t) => {
 });
 
 t.test('exit 1: a check fails, with the value and the threshold', async (t) => {
-  const d = device(86_000);
+  const d = device(t, 86_000);
   const r = await runAgent(['health', '-c', d.config, '--check', 'cpu_temperature,humidity', '--json'], env);
   t.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout) as { verdict: string; checks: { name: string; status: string; reason?: string }[] };
@@ -50,7 +50,7 @@ t.test('exit 1: a check fails, with the value and the threshold', async (t) => {
 });
 
 t.test('exit 2: a probe cannot read; an unknown check; a bad config', async (t) => {
-  const d = device(45_000);
+  const d = device(t, 45_000);
   const missing = await runAgent(['health', '-c', d.config, '--check', 'pm25,humidity'], env);
   t.equal(missing.code, 2);
   t.match(missing.stdout, /ERROR\s+pm25\s+-\s+no reading: .*missing.json does not exist/);
@@ -64,7 +64,7 @@ t.test('exit 2: a probe cannot read; an unknown check; a bad config', async (t) 
 });
 
 t.test('EDGE_AGENT_CONFIG and a checks file (-f), as hooks use them', async (t) => {
-  const d = device(45_000);
+  const d = device(t, 45_000);
   writeFileSync(join(d.dir, 'checks.yml'), `checks:\n  humidity_strict: { type: file, path: ${join(d.dir, 'readings.json')}, field: humidity, fail_above: 40 }\n`);
   const r = await runAgent(['health', '-f', join(d.dir, 'checks.yml'), '--check', 'humidity_strict,cpu_temperature'], { ...env, EDGE_AGENT_CONFIG: d.config });
   t.equal(r.code, 1, r.stderr);

@@ -1,8 +1,7 @@
 // The health gate before DownloadBundle (a real CommandExecutor built from a real config, and a
 // real `edge-agent deploy`), and the air-quality example's health hooks, including its simulated
 // dead particle sensor.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseAgentConfig } from '../../../agent/config/agent-config.js';
@@ -12,9 +11,10 @@ import { executorDepsFromConfig } from '../../../agent/deployment/executor-from-
 import { deploymentLayout } from '../../../agent/deployment/layout.js';
 import { silentLogger } from '../../../shared/log.js';
 import { PROJECT_ROOT, runAgent } from '../../helpers/cli.js';
+import { tempDir, type Teardowns } from '../../helpers/temp-dir.js';
 
-function fakeDevice(tempMilliC: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'health-gate-'));
+function fakeDevice(t: Teardowns, tempMilliC: number): string {
+  const dir = tempDir(t, 'health-gate');
   const zone = join(dir, 'sys', 'class', 'thermal', 'thermal_zone0');
   mkdirSync(zone, { recursive: true });
   writeFileSync(join(zone, 'type'), 'cpu-thermal\n');
@@ -24,10 +24,10 @@ function fakeDevice(tempMilliC: number): string {
   return dir;
 }
 
-const gateConfig = (dir: string): string => `root_dir: ${join(dir, 'root')}\nhealth:\n  sys_root: ${dir}\n  gate: { checks: [cpu_temperature] }\n`;
+const gateConfig = (dir: string): string => `root_dir: ${join(dir, 'root')}\nlog_dir: ${join(dir, 'log')}\nhealth:\n  sys_root: ${dir}\n  gate: { checks: [cpu_temperature] }\n`;
 
 t.test('an unhealthy device fails DownloadBundle with the failing checks in the diagnostics and scripts.log', async (t) => {
-  const dir = fakeDevice(91_000);
+  const dir = fakeDevice(t, 91_000);
   const { config } = parseAgentConfig(gateConfig(dir), 'agent.yml');
   const layout = deploymentLayout(config.rootDir);
   const executor = new CommandExecutor(executorDepsFromConfig(config, { layout, log: silentLogger(), env: process.env }));
@@ -56,7 +56,7 @@ t.test('an unhealthy device fails DownloadBundle with the failing checks in the 
 
 t.test('edge-agent deploy: refused when unhealthy, goes on when healthy (the gate line in scripts.log)', async (t) => {
   for (const [temp, code] of [[91_000, 1], [45_000, 0]] as const) {
-    const dir = fakeDevice(temp);
+    const dir = fakeDevice(t, temp);
     writeFileSync(join(dir, 'agent.yml'), gateConfig(dir));
     const r = await runAgent(['deploy', '-l', join(dir, 'rev'), '-c', join(dir, 'agent.yml'), '-g', 'grp'], process.env);
     t.equal(r.code === 0 ? 0 : 1, code, `${temp / 1000} °C: ${r.stdout}${r.stderr}`);
@@ -92,9 +92,9 @@ function stopStation(dest: string): void {
 
 t.test('air-quality example: testGPIO.sh and testSensors.sh run edge-agent health', async (t) => {
   for (const fault of [undefined, 'sds011'] as const) {
-    const work = mkdtempSync(join(tmpdir(), 'air-quality-'));
+    const work = tempDir(t, 'air-quality');
     const { rev, dest } = airQualityRevision(work);
-    t.teardown(() => stopStation(dest));
+    t.teardown(() => stopStation(dest)); // (runs before the folder's removal: teardowns run last-in first-out)
     const env = { ...process.env };
     delete env['AIR_QUALITY_SIMULATE_FAULT'];
     if (fault) env['AIR_QUALITY_SIMULATE_FAULT'] = fault;

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { customHookEvents, suggestedEventList } from '../../../appspec/lifecycle.js';
 import {
   DEFAULT_ORDERED_LIFECYCLE_EVENTS,
   HOOK_EVENTS,
@@ -112,4 +113,16 @@ t.test('HOOK_TIMEOUT_SUM_EXCEEDED warns, does not fail', async (t) => {
       path: 'hooks.ApplicationStart',
     },
   ]);
+});
+
+t.test('custom events and the -e list that runs them', async (t) => {
+  t.same(customHookEvents(['ApplicationStart', 'Calibrate', 'DownloadBundle', 'FlushCache']), ['Calibrate', 'FlushCache']);
+  t.same(customHookEvents(['ApplicationStop', 'ValidateService']), []);
+  t.same(
+    suggestedEventList(['ValidateService', 'Calibrate', 'ApplicationStop', 'AfterAllowTraffic', 'ApplicationStart']),
+    ['ApplicationStop', 'ApplicationStart', 'Calibrate', 'ValidateService', 'AfterAllowTraffic'],
+    'standard hooks in lifecycle order, custom ones before ValidateService and the traffic hooks',
+  );
+  t.same(suggestedEventList(['AfterInstall', 'Calibrate']), ['AfterInstall', 'Calibrate'], 'at the end without validation hooks');
+  t.same(suggestedEventList(['Calibrate']), ['Calibrate']);
 });

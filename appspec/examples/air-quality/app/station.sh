@@ -3,6 +3,11 @@
 # Sensor access is simulated when the hardware is absent (e.g. on a build machine), so the
 # example runs anywhere; on a Pi, replace read_dht11/read_sds011 with your drivers.
 here=$(cd "$(dirname "$0")" && pwd)
+# work in the install folder (a daemon must not hold the directory it was started from)
+cd "$here" || exit 1
+# record this process first, so ApplicationStop finds it whatever happens next (started with
+# setsid, it also leads the process group of everything it starts)
+echo $$ > station.pid.tmp && mv -f station.pid.tmp station.pid
 . "$here/station.conf"
 version=$(cat "$here/VERSION")
 

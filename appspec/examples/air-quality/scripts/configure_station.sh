@@ -1,5 +1,6 @@
 #!/bin/sh
 # AfterInstall: the files are in place; record what was installed and by which deployment.
-DEST=/opt/air-quality-station
-echo "installed station $(cat "$DEST/VERSION") for $APPLICATION_NAME ($DEPLOYMENT_GROUP_NAME), deployment $DEPLOYMENT_ID"
-printf 'deployment_id=%s\n' "$DEPLOYMENT_ID" > "$DEST/installed-by"
+here=$(dirname "$0")
+. "$here/station-lib.sh"
+echo "installed station $(cat "$STATION_DIR/VERSION") for $APPLICATION_NAME ($DEPLOYMENT_GROUP_NAME), deployment $DEPLOYMENT_ID"
+printf 'deployment_id=%s\n' "$DEPLOYMENT_ID" > "$STATION_DIR/installed-by"

@@ -4,11 +4,11 @@
 # out of range or stale, 2 no reading at all).
 here=$(dirname "$0")
 . "$here/edge-agent-health.sh"
-DEST=/opt/air-quality-station
+. "$here/station-lib.sh"
 
 # the station starts in the background: give it 10 s for its first reading
 i=0
-while [ $i -lt 50 ] && [ ! -s "$DEST/readings.json" ]; do
+while [ $i -lt 50 ] && [ ! -s "$STATION_DIR/readings.json" ]; do
   i=$((i + 1))
   sleep 0.2
 done
@@ -16,6 +16,6 @@ done
 edge_agent health -f "$here/health-checks.yml" --check dht11_temperature,dht11_humidity,sds011_pm25,sds011_pm10
 rc=$?
 if [ $rc -ne 0 ]; then
-  echo "sensor checks failed (exit $rc): is the SDS011 connected to $(grep SDS011_TTY "$DEST/station.conf" | cut -d= -f2)?" >&2
+  echo "sensor checks failed (exit $rc): is the SDS011 connected to $(grep SDS011_TTY "$STATION_DIR/station.conf" | cut -d= -f2)?" >&2
 fi
 exit $rc

@@ -1,15 +1,39 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLocalSpec, localDeploymentId, orderedEvents, parseEventList, validateEventOrder, validateLocalOptions, type LocalDeployOptions } from '../../../../agent/cli/local-deploy-options.js';
+import {
+  buildLocalSpec,
+  isEventName,
+  localDeploymentId,
+  orderedEvents,
+  parseEventList,
+  validateEventOrder,
+  validateLocalOptions,
+  validateRunOrder,
+  type LocalDeployOptions,
+} from '../../../../agent/cli/local-deploy-options.js';
 
 const DEFAULT_11 = ['BeforeBlockTraffic', 'AfterBlockTraffic', 'ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
 
-t.test('event lists: default 11, DownloadBundle/Install prepended, swapped into order', async (t) => {
+t.test('event lists: default 11; the given order kept, DownloadBundle/Install added where the lifecycle has them', async (t) => {
   t.same(orderedEvents(undefined), DEFAULT_11);
+  t.same(orderedEvents([]), DEFAULT_11);
+  // a list starting with a post-install event: both prepended, as codedeploy-local does
   t.same(orderedEvents(['ApplicationStart', 'CustomEvent']), ['DownloadBundle', 'Install', 'ApplicationStart', 'CustomEvent']);
   t.same(orderedEvents(['ApplicationStop', 'DownloadBundle', 'Install', 'ApplicationStart']), ['ApplicationStop', 'DownloadBundle', 'Install', 'ApplicationStart']);
   t.same(orderedEvents(['Install', 'ApplicationStart']), ['DownloadBundle', 'Install', 'ApplicationStart']);
+  t.same(orderedEvents(['DownloadBundle']), ['DownloadBundle', 'Install']);
+  t.same(orderedEvents(['Install']), ['DownloadBundle', 'Install']);
+  // BeforeInstall runs between DownloadBundle and Install
+  t.same(orderedEvents(['BeforeInstall']), ['DownloadBundle', 'BeforeInstall', 'Install']);
+  t.same(orderedEvents(['BeforeInstall', 'AfterInstall']), ['DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall']);
+  t.same(orderedEvents(['DownloadBundle', 'BeforeInstall', 'ValidateService']), ['DownloadBundle', 'BeforeInstall', 'Install', 'ValidateService']);
+  t.same(orderedEvents(['BeforeInstall', 'Install']), ['DownloadBundle', 'BeforeInstall', 'Install']);
+  // leading previous-revision events stay before DownloadBundle (they run from the last successful revision)
+  t.same(orderedEvents(['ApplicationStop', 'BeforeInstall']), ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install']);
+  t.same(orderedEvents(['ApplicationStop']), ['ApplicationStop', 'DownloadBundle', 'Install']);
+  t.same(orderedEvents(['BeforeBlockTraffic', 'ApplicationStop', 'ApplicationStart']), ['BeforeBlockTraffic', 'ApplicationStop', 'DownloadBundle', 'Install', 'ApplicationStart']);
+  t.same(orderedEvents(['ApplicationStop', 'DownloadBundle', 'AfterInstall']), ['ApplicationStop', 'DownloadBundle', 'Install', 'AfterInstall']);
   t.same(parseEventList(' ApplicationStart , CustomEvent,,'), ['ApplicationStart', 'CustomEvent']);
 });
 
@@ -24,6 +48,23 @@ t.test('event order rules, official messages', async (t) => {
   });
   t.doesNotThrow(() => validateEventOrder(['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'CustomEvent'], 'x'));
   t.throws(() => validateEventOrder(['custom-event'], 'x'), { message: /not a valid lifecycle event name/ });
+  t.throws(() => validateEventOrder(['Custom\nEvent'], 'x'), { message: 'event "Custom\\nEvent" is not a valid lifecycle event name: names are PascalCase, e.g. ApplicationStart or CustomEvent' });
+  t.ok(isEventName('CustomEvent'));
+  t.notOk(isEventName('customEvent'));
+});
+
+t.test('the list that will run must be one the engine can run', async (t) => {
+  const run = (events: string[]): void => validateRunOrder(orderedEvents(events), events.join(','));
+  for (const ok of [['BeforeInstall'], ['ApplicationStop', 'BeforeInstall'], ['ApplicationStart', 'CustomEvent'], ['ApplicationStop'], ['DownloadBundle', 'ApplicationStop', 'AfterInstall']]) {
+    t.doesNotThrow(() => run(ok), ok.join(','));
+  }
+  t.doesNotThrow(() => validateRunOrder(DEFAULT_11, 'default'));
+  t.throws(() => run(['Install', 'BeforeInstall']), {
+    code: 'CLI_USAGE',
+    message: 'BeforeInstall runs before Install (it prepares the host for the new files): list it before Install. Please fix the order of your specified events: Install,BeforeInstall',
+  });
+  t.throws(() => run(['BeforeInstall', 'DownloadBundle']), { message: /^BeforeInstall needs the new revision: list it after DownloadBundle\. Please fix the order/ });
+  t.throws(() => run(['CustomEvent', 'Install']), { message: /^CustomEvent runs after the new revision is installed: list it after Install\. Please fix the order of your specified events: CustomEvent,Install$/ });
 });
 
 t.test('location and type validation', async (t) => {
@@ -45,6 +86,8 @@ t.test('location and type validation', async (t) => {
     [{ type: 'zip' }, `location ${rev} is specified as a compressed local file but it is a directory`],
     [{ bundleLocation: join(dir, 'empty') }, /^Expecting appspec file at location .*empty\/appspec.yml but it is not found there/],
     [{ fileExistsBehavior: 'MERGE' }, 'file-exists-behavior MERGE is not valid. Must be one of DISALLOW,OVERWRITE,RETAIN'],
+    [{ events: ['Install', 'BeforeInstall'] }, /^BeforeInstall runs before Install/],
+    [{ events: ['ApplicationStart', 'DownloadBundle'] }, /^The only events that can be specified before DownloadBundle/],
   ];
   for (const [over, message] of cases) t.throws(() => validateLocalOptions(o(over)), { code: 'CLI_USAGE', message });
 });

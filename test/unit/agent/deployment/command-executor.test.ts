@@ -1,9 +1,13 @@
 import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandExecutor, type CommandResult } from '../../../../agent/deployment/command-executor.js';
 import { parseDeploymentSpec, type DeploymentSpec } from '../../../../agent/deployment/deployment-spec.js';
+import { CommandTracker } from '../../../../agent/deployment/command-tracker.js';
 import { deploymentLayout } from '../../../../agent/deployment/layout.js';
+import { HOOK_TOKEN_ENV } from '../../../../agent/hooks/interrupted-hook.js';
+import { groupAlive, procStartTime, signalGroup } from '../../../../agent/hooks/process-group.js';
 import { processRunner } from '../../../../agent/revision/process-runner.js';
 import { silentLogger } from '../../../../shared/log.js';
 import { writeRevision } from '../../../helpers/revisions.js';
@@ -129,4 +133,67 @@ t.test('a failed DownloadBundle leaves no half-unpacked archive', async (t) => {
   const s3 = parseDeploymentSpec({ DeploymentId: 'd-2', DeploymentGroupId: 'grp', DeploymentGroupName: 'g', ApplicationName: 'a', Revision: { RevisionType: 'S3', S3Revision: { Bucket: 'b', Key: 'k', BundleType: 'zip' } } });
   const s3r = await run(t, ex, 'DownloadBundle', s3);
   t.match(s3r.error?.message, /S3 revisions need the agent daemon/);
+});
+
+t.test('recoverInterrupted: each recorded command once, oldest first; the hook stopped before its report', async (t) => {
+  const root = t.testdir();
+  const layout = deploymentLayout(root);
+  const ex = setup(root);
+  // an agent that died mid-hook: the hook runs on, carrying the recorded token
+  const token = `tok-${process.pid}`;
+  const hook = spawn('sh', ['-c', 'echo ready; sleep 30'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env['PATH'], [HOOK_TOKEN_ENV]: token } });
+  const hookPid = hook.pid as number;
+  t.teardown(() => signalGroup(hookPid, 'SIGKILL'));
+  await new Promise((r) => hook.stdout.once('data', r));
+  const hookGone = new Promise((r) => hook.once('exit', r));
+  const died = new CommandTracker({ layout, now: () => Date.now() - 5000 });
+  died.received({ hostCommandIdentifier: 'hc-received', commandName: 'DownloadBundle' }); // before its spec was fetched
+  const running = new CommandTracker({ layout });
+  running.received({ hostCommandIdentifier: 'hc-hook', commandName: 'AfterInstall' });
+  running.track('d-1', 'hc-hook', 'AfterInstall');
+  running.hookStarting('hc-hook', { event: 'AfterInstall', script: 'a.sh', token });
+  running.hookStarted('hc-hook', hookPid, procStartTime(hookPid));
+  const reporting = new CommandTracker({ layout, now: () => Date.now() + 5000 });
+  reporting.received({ hostCommandIdentifier: 'hc-reporting', commandName: 'Install' }, { status: 'Succeeded', diagnostics: '{"error_code":0}', noop: false });
+  const seen: string[] = [];
+  await ex.recoverInterrupted((cmd, diag) => {
+    if (cmd.hostCommandIdentifier === 'hc-hook') t.notOk(groupAlive(hookPid), 'the hook group is gone before the report');
+    t.ok(existsSync(layout.commandFile(cmd.hostCommandIdentifier)), 'still recorded while reporting');
+    seen.push(`${cmd.hostCommandIdentifier} ${cmd.status} ${JSON.parse(diag).error_code}`);
+  });
+  await hookGone;
+  t.same(seen, ['hc-received Failed 7', 'hc-hook Failed 7', 'hc-reporting Succeeded 0'], 'code 7, or the result it was reporting');
+  t.notOk(existsSync(layout.commandsDir));
+  t.notOk(existsSync(layout.ongoingDir));
+  t.equal(await ex.recoverInterrupted(() => void t.fail('not twice')), undefined);
+});
+
+t.test('recoverInterrupted: a report that throws keeps the record (reported again next time)', async (t) => {
+  const root = t.testdir();
+  const layout = deploymentLayout(root);
+  new CommandTracker({ layout }).received({ hostCommandIdentifier: 'hc-1', commandName: 'AfterInstall' });
+  const ex = setup(root);
+  await t.rejects(ex.recoverInterrupted(() => Promise.reject(new Error('service down'))));
+  const again: string[] = [];
+  await ex.recoverInterrupted((cmd) => void again.push(cmd.hostCommandIdentifier));
+  t.same(again, ['hc-1']);
+});
+
+t.test('execute: the crash record follows the command and goes once the result is reported', async (t) => {
+  const root = t.testdir();
+  const tokenFile = join(root, 'token');
+  const rev = writeRevision(join(root, 'rev'), 'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: h.sh\n', { 'h.sh': `#!/bin/sh\necho "$EDGE_AGENT_HOOK_TOKEN" > '${tokenFile}'\n` });
+  const ex = setup(join(root, 'dr'));
+  const s = spec('d-1', rev);
+  await run(t, ex, 'DownloadBundle', s);
+  const phases: unknown[] = [];
+  ex.tracker.received({ hostCommandIdentifier: 'hc-BeforeInstall', commandName: 'BeforeInstall' });
+  const r = await ex.execute('BeforeInstall', s, {
+    hostCommandIdentifier: 'hc-BeforeInstall',
+    report: () => void phases.push(JSON.parse(readFileSync(deploymentLayout(join(root, 'dr')).commandFile('hc-BeforeInstall'), 'utf8'))),
+  });
+  t.equal(r.status, 'Succeeded');
+  t.match(phases, [{ phase: 'reporting', deploymentId: 'd-1', result: { status: 'Succeeded' } }], 'the result is recorded before it is reported');
+  t.notOk(existsSync(deploymentLayout(join(root, 'dr')).commandFile('hc-BeforeInstall')), 'and removed after');
+  t.ok(readFileSync(tokenFile, 'utf8').trim().length >= 32, 'the hook carried a token');
 });

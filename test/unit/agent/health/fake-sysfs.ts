@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir, type Teardowns } from '../../../helpers/temp-dir.js';
 
 export interface FakeChip {
   readonly name: string;
@@ -95,9 +96,9 @@ export function setThrottled(root: string, hex: string): void {
   writeFileSync(join(dir, 'get_throttled'), `${hex}\n`);
 }
 
-/** A directory with fake programs (sh scripts) to put on PATH. */
-export function fakeTools(scripts: Readonly<Record<string, string>>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-tools-'));
+/** A directory with fake programs (sh scripts) to put on PATH, removed when the test ends. */
+export function fakeTools(t: Teardowns, scripts: Readonly<Record<string, string>>): string {
+  const dir = tempDir(t, 'fake-tools');
   for (const [name, body] of Object.entries(scripts)) {
     writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(dir, name), 0o755);

@@ -80,7 +80,7 @@ t.test('chip choice: by label, by the default chip, and the errors that say what
 t.test('no sysfs GPIO and no libgpiod tools: unavailable, saying what to install', async (t) => {
   const fs = makeFakeSysfs(undefined);
   t.teardown(fs.stop);
-  const r = await access(fs.root, fakeTools({})).open({ line: 4, direction: 'in' });
+  const r = await access(fs.root, fakeTools(t, {})).open({ line: 4, direction: 'in' });
   t.match(r, { ok: false, unavailable: true, reason: /apt-get install gpiod/ });
 });
 
@@ -95,7 +95,7 @@ for (const major of [1, 2] as const) {
     const fs = makeFakeSysfs(undefined);
     t.teardown(fs.stop);
     const log = join(fs.root, 'args.log');
-    const tools = fakeTools(gpiodScripts(major, log));
+    const tools = fakeTools(t, gpiodScripts(major, log));
     const gpio = access(fs.root, tools);
     const r = await gpio.open({ line: 4, direction: 'in' });
     if (!r.ok) throw new Error(r.reason);

@@ -1,10 +1,9 @@
 // The `health:` section of the agent config: defaults, merging over the built-in checks, and
 // errors that name the key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCheckConfig } from '../../../../agent/cli/check-config.js';
+import { checkConfig, renderCheckConfig } from '../../../../agent/cli/check-config.js';
 import { parseAgentConfig } from '../../../../agent/config/agent-config.js';
 import { DEFAULT_HEALTH_CONFIG, parseChecksFile, parseHealthSection, selectChecks } from '../../../../agent/health/health-config.js';
 
@@ -73,11 +72,10 @@ t.test('a checks file merges over the configured checks; --check selects', async
 });
 
 t.test('check-config prints the section', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'health-config-'));
+  const dir = t.testdir();
   writeFileSync(join(dir, 'agent.yml'), CONFIG);
-  const lines: string[] = [];
-  await runCheckConfig({ config: join(dir, 'agent.yml'), json: false }, (l) => lines.push(l), { defaultOnPremisesPaths: [], exists: () => false });
-  const text = lines.join('\n');
+  const outcome = await checkConfig({ config: join(dir, 'agent.yml') }, { defaultOnPremisesPaths: [], exists: () => false });
+  const text = renderCheckConfig(outcome.data);
   t.match(text, /health\.checks\.dht11_line:\s+gpio line 4 expect 1/);
   t.match(text, /health\.checks\.cpu_temperature:\s+cpu_temperature warn>65 fail>80/);
   t.match(text, /health\.gate\.fail_on:\s+degraded/);

@@ -52,7 +52,7 @@ t.test('throttling through vcgencmd when sysfs has no flags; skipped when neithe
   const fs = makeFakeSysfs(undefined);
   t.teardown(fs.stop);
   const health = parseHealthSection({ sys_root: fs.root });
-  const tools = fakeTools({ vcgencmd: '[ "$1" = get_throttled ] && echo throttled=0x20000' });
+  const tools = fakeTools(t, { vcgencmd: '[ "$1" = get_throttled ] && echo throttled=0x20000' });
   const viaTool = await createHealthSampler(health, { rootDir: fs.root, env: { PATH: tools } }).sample({ checks: ['throttling', 'cpu_temperature'] });
   t.match(viaTool.checks, [{ name: 'throttling', status: 'warn', value: '0x20000', reason: 'ARM frequency capping has occurred since boot' }]);
   t.match(viaTool.skipped, [{ name: 'cpu_temperature', reason: /no CPU temperature sensor/ }], 'a fake tree without thermal zone: skipped');

@@ -281,3 +281,27 @@ t.test('spawn throwing synchronously (invalid env) is a script failure too', asy
   t.equal(e.code, 'HOOK_SCRIPT_FAILED');
   t.match(e.message, /^Script at specified location: x\.sh failed with error TypeError with message /);
 });
+
+t.test('tracking: the token is recorded before the spawn and carried by the script; then its group and start time', async (t) => {
+  const a = makeArchive(t, { 'tok.sh': sh('echo "$EDGE_AGENT_HOOK_TOKEN $$"'), 'missing-next.sh': sh('exit 3') });
+  const events: string[] = [];
+  let token = '';
+  await failure(
+    t,
+    request(a, [script('tok.sh'), script('missing-next.sh')], {
+      tracking: {
+        starting: (s, tok) => {
+          token ||= tok;
+          events.push(`starting ${s}`);
+        },
+        started: (pgid, startTime) => events.push(`started ${pgid} ${typeof startTime}`),
+        ended: () => events.push('ended'),
+      },
+    }),
+  );
+  const [line] = logLines(a.logPath).filter((l) => l.startsWith('[stdout]'));
+  const [seenToken, pid] = (line ?? '').replace('[stdout]', '').split(' ');
+  t.ok(token.length >= 32 && seenToken === token, 'the script saw the recorded token', { line, token });
+  t.same(events.slice(0, 3), ['starting tok.sh', `started ${pid} number`, 'ended'], 'its pid leads its group; the start time is read');
+  t.same(events.slice(3).map((e) => e.replace(/\d+/, 'N')), ['starting missing-next.sh', 'started N number', 'ended'], 'a failing script is ended too');
+});

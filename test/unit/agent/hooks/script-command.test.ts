@@ -4,7 +4,7 @@ import { shellQuote } from '../../../../agent/hooks/script-command.js';
 
 const abs = '/opt/codedeploy-agent/deployment-root/g/d-1/deployment-archive/scripts/start.sh';
 
-t.test('the official command table (§4.7)', async (t) => {
+t.test('the official command table (aws-codedeploy-agent lib/instance_agent/platform/linux_util.rb)', async (t) => {
   t.same(scriptCommand(abs, undefined, false), { file: abs, args: [] });
   t.same(scriptCommand(abs, 'pi', false), { file: 'su', args: ['pi', '-c', abs] });
   t.same(scriptCommand(abs, 'pi', true), { file: 'sudo', args: ['su', 'pi', '-c', abs] });

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAppSpec } from '../../../../appspec/index.js';
 import type { AppSpec } from '../../../../appspec/types.js';
@@ -69,6 +69,61 @@ t.test('file exists: DISALLOW fails, OVERWRITE copies, RETAIN skips and is not r
     message: 'The deployment failed because an invalid option was specified for fileExistsBehavior: MERGE. Valid options include OVERWRITE, RETAIN, and DISALLOW.',
   });
   t.equal(effectiveFileExistsBehavior(spec('version: 0.0\nos: linux\n'), 'RETAIN'), 'RETAIN');
+  t.equal(effectiveFileExistsBehavior(spec('version: 0.0\nos: linux\nfile_exists_behavior: RETAIN\n'), 'OVERWRITE'), 'RETAIN');
+});
+
+t.test('an invalid deployment fileExistsBehavior fails only when a file is actually in the way (official)', async (t) => {
+  const { archive, dest } = setup(t);
+  const input = { appspec: spec(`version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: ${dest}\n`), archiveDir: archive, deploymentFileExistsBehavior: 'SOMETHING_WEIRD' };
+  t.equal(planInstall(input).filter((i) => i.type === 'copy').length, 4, 'no conflict: the value is never looked at');
+  mkdirSync(join(dest, 'sub'), { recursive: true });
+  t.equal(planInstall(input).filter((i) => i.type === 'copy').length, 4, 'existing directories merge: still no conflict');
+  writeFileSync(join(dest, 'sub', 'b.txt'), 'old');
+  t.throws(() => planInstall(input), { code: 'INSTALL_INVALID_FILE_EXISTS_BEHAVIOR', message: /invalid option was specified for fileExistsBehavior: SOMETHING_WEIRD\./ });
+});
+
+t.test('anything at a path is an obstacle: a user\'s file is never planned as a directory (Not a directory)', async (t) => {
+  const { root, archive } = setup(t);
+  const userFile = join(root, 'user-file');
+  writeFileSync(userFile, 'mine');
+  const run = (destination: string, source = 'single.conf') =>
+    planInstall({ appspec: spec(`version: 0.0\nos: linux\nfiles:\n  - source: ${source}\n    destination: ${destination}\n`), archiveDir: archive, deploymentFileExistsBehavior: 'OVERWRITE' });
+  const notADir = (path: string) => ({ code: 'INSTALL_NOT_A_DIRECTORY', message: new RegExp(`${path.replace(/[/.]/g, '\\$&')} already exists and is not a directory \\(Not a directory\\)`) });
+  t.throws(() => run(userFile), notADir(userFile), 'a file source mapped into a "directory" that is a file');
+  t.throws(() => run(userFile, 'app'), notADir(userFile), 'a directory source mapped onto a file');
+  t.throws(() => run(join(userFile, 'deeper', 'still')), notADir(userFile), 'a file in the middle of the destination path');
+  const dest = join(root, 'dest');
+  mkdirSync(dest);
+  writeFileSync(join(dest, 'sub'), 'a file where the revision has a directory');
+  t.throws(() => run(dest, 'app'), notADir(join(dest, 'sub')));
+  mkdirSync(join(root, 'real'));
+  symlinkSync(join(root, 'real'), join(root, 'linked'));
+  t.same(run(join(root, 'linked')), [{ type: 'copy', source: `${archive}/single.conf`, destination: join(root, 'linked', 'single.conf') }], "the device's own link to a directory is a directory");
+  mkdirSync(join(root, 'd2', 'single.conf'), { recursive: true });
+  t.throws(() => run(join(root, 'd2')), { code: 'INSTALL_DESTINATION_IS_DIRECTORY', message: /but a directory exists at that location .*\(Is a directory\)/ });
+});
+
+t.test('installed symlinks must resolve inside a destination; permissions never apply to links', async (t) => {
+  const { root } = setup(t);
+  const archive = join(root, 'rev');
+  writeRevision(archive, 'version: 0.0\nos: linux\n', { 'app/real.txt': 'r', 'sentinel/passwd': 'p', 'app/sub/x': 'x' });
+  symlinkSync('../sentinel/passwd', join(archive, 'app', 'pw'));
+  symlinkSync('real.txt', join(archive, 'app', 'ok'));
+  const dest = join(root, 'dest');
+  const yaml = (extra = '') => `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: ${dest}\n${extra}`;
+  const plan = (extra = '', allowExternalSymlinks = false) =>
+    planInstall({ appspec: spec(yaml(extra)), archiveDir: archive, deploymentFileExistsBehavior: 'DISALLOW', allowExternalSymlinks });
+  t.throws(() => plan(), { code: 'INSTALL_SYMLINK_ESCAPE', message: new RegExp(`installs the symlink ${dest}/pw -> \\.\\./sentinel/passwd, which resolves to ${root}/sentinel/passwd, outside every destination`) });
+  const perms = 'permissions:\n  - object: ' + dest + '\n    pattern: "**"\n    mode: 777\n    owner: root\n';
+  const allowed = plan(perms, true);
+  const touched = allowed.filter((i) => i.type === 'chmod' || i.type === 'chown').map((i) => 'file' in i ? i.file : '');
+  t.notOk(touched.includes(`${dest}/pw`), 'a link is never chmod/chowned');
+  t.notOk(touched.includes(`${dest}/ok`));
+  t.ok(touched.includes(`${dest}/real.txt`));
+  t.same(plan(`permissions:\n  - object: ${dest}/pw\n    mode: 777\n`, true).filter((i) => i.type === 'chmod'), [], 'not even when it is the object');
+  // a second destination makes the same link legal
+  const both = `  - source: sentinel\n    destination: ${root}/sentinel\n`;
+  t.ok(plan(both).some((i) => i.type === 'copy' && i.destination === `${dest}/pw`), 'a link into another destination is fine');
 });
 
 t.test('conflicts have the official messages', async (t) => {
