@@ -4,7 +4,7 @@
 // agent.yml (e.g. to point an endpoint at a proxy). Everything is torn down with the test.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,9 @@ import { create } from 'tar';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import { provisionDevice, sdkConfig, startAgent as startDeviceAgent, stopAgent, type Device } from '../../sandbox/simulated-device.js';
 import { AGENT_COMMAND } from './cli.js';
+import { trackDir, trackGroup } from './process-groups.js';
 import { writeRevision, type RevisionFile } from './revisions.js';
+import { removeTempDir } from './temp-dir.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -51,11 +53,13 @@ export const readLines = (path: string): string[] => (existsSync(path) ? readFil
 /**
  * Sandbox (short long polls) + application, group and bucket, in a temp folder: one fleet per test,
  * and call it inside a subtest (the root tap object may run its teardowns before later subtests).
- * The folder is removed in the same teardown, after the agents are killed and the sandbox closed
- * (t.testdir() would be removed by an earlier teardown, while they still write into it).
+ * The folder is removed in the same teardown, after the agents' process groups are killed, the
+ * sandbox closed and any hook a killed agent left running under the folder killed too (t.testdir()
+ * would be removed by an earlier teardown, while they still write into it).
  */
 export async function startFleet(t: TestLike, options: Omit<SandboxOptions, 'dir'> = {}): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-agent-fleet-'));
+  const untrackDir = trackDir(dir); // hooks and agents under it die with this process at the latest
   const sb = await startSandbox({ dir: join(dir, 'sandbox'), maxPollWaitMs: 500, pickupTimeoutMs: 60_000, ...options });
   // a few attempts: a keep-alive socket the sandbox closed while a test waited is retried, not fatal
   const config = { ...sdkConfig(sb), maxAttempts: 3 };
@@ -65,7 +69,8 @@ export async function startFleet(t: TestLike, options: Omit<SandboxOptions, 'dir
     fleet.cd.destroy();
     fleet.s3.destroy();
     await sb.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
+    untrackDir();
   });
   await fleet.cd.send(new CreateApplicationCommand({ applicationName: 'app' }));
   await fleet.cd.send(
@@ -98,7 +103,11 @@ export function configureAgent(device: Pick<Device, 'configPath'>, config: Recor
 }
 
 /** `edge-agent run` for the device (TypeScript through tsx), its output collected in device.output. */
-export const runDevice = (device: Device, env: NodeJS.ProcessEnv = {}) => startDeviceAgent(device, AGENT_COMMAND, env);
+export function runDevice(device: Device, env: NodeJS.ProcessEnv = {}): ReturnType<typeof startDeviceAgent> {
+  const child = startDeviceAgent(device, AGENT_COMMAND, env);
+  trackGroup(child);
+  return child;
+}
 
 /** Writes the revision folder, packs it as tgz and uploads it as releases/<key>. */
 export async function uploadRevision(fleet: Fleet, key: string, appspec: string, files: Record<string, RevisionFile | Buffer>): Promise<string> {

@@ -1,14 +1,18 @@
 // Tests leave no process behind, even when they fail or time out.
 // - trackGroup(child): a child spawned with `detached: true` leads its own process group; the group is
-//   SIGKILLed when the test file's process exits for any reason (normal exit, tap's timeout signal,
-//   an uncaught error), unless untracked first.
+//   SIGKILLed when the leader exits (what it left behind), or when the test file's process exits for
+//   any reason (normal exit, tap's timeout signal, an uncaught error), unless untracked first.
+// - killGroupOf(child): kill a tracked child's whole group now (teardown, or a timed-out command).
 // - killProcessesUnder(dir): kills the process group of every process whose working directory lies
 //   under `dir` (hooks run inside the deployment root, so this finds hooks a killed agent left).
+// - trackDir(dir): the same for `dir` when the test file's process exits (test/helpers/temp-dir.ts
+//   tracks every temp folder it makes), for processes a killed child left in their own groups.
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { sep } from 'node:path';
 
 const groups = new Set<number>();
+const dirs = new Set<string>();
 let installed = false;
 
 function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -20,10 +24,18 @@ function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   }
 }
 
-/** SIGKILLs every tracked group now (also what happens when this process exits). */
+/** SIGKILLs every tracked group, and every process working under a tracked folder, now (also what happens when this process exits). */
 export function killTrackedGroups(): void {
   for (const pgid of groups) killGroup(pgid);
   groups.clear();
+  for (const dir of dirs) killProcessesUnder(dir);
+}
+
+/** Tracks a folder: processes working under it are killed when this process exits; returns an untrack function. */
+export function trackDir(dir: string): () => void {
+  install();
+  dirs.add(dir);
+  return () => dirs.delete(dir);
 }
 
 function install(): void {
@@ -44,8 +56,18 @@ export function trackGroup(child: ChildProcess | number): () => void {
   if (pid === undefined) return () => undefined;
   install();
   groups.add(pid);
-  if (typeof child !== 'number') child.once('exit', () => groups.delete(pid));
+  // the leader is gone: whatever it left in its group is an orphan, killed now (and the pgid untracked
+  // before the kernel may hand it to an unrelated process)
+  if (typeof child !== 'number') child.once('exit', () => groups.has(pid) && killGroupOf(pid));
   return () => groups.delete(pid);
+}
+
+/** Signals the whole group `child` leads (spawned with detached: true), SIGKILL by default; untracks it. */
+export function killGroupOf(child: ChildProcess | number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  const pid = typeof child === 'number' ? child : child.pid;
+  if (pid === undefined) return;
+  killGroup(pid, signal);
+  if (signal === 'SIGKILL') groups.delete(pid);
 }
 
 /** The pids of processes whose working directory is `dir` or below it. */

@@ -1,11 +1,11 @@
 // Shared by the install tests: running commands, building the device package once per test file,
 // and temp folders outside the project (so nothing can resolve the project's node_modules).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
+import { tempDir as makeTempDir } from '../../helpers/temp-dir.js';
 
 export { PROJECT_ROOT };
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
@@ -33,11 +33,7 @@ export function which(program: string): string | undefined {
 }
 
 /** A fresh folder in the system temp dir, removed when the test ends. */
-export function tempDir(t: Test, prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `edge-agent-${prefix}-`));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export const tempDir = (t: Test, prefix: string): string => makeTempDir(t, `edge-agent-${prefix}`);
 
 export interface BuiltPackage extends RunResult {
   readonly tarball: string;

@@ -1,11 +1,11 @@
-// A provisioning bundle written by `fleetctl register` (controller/fleet/bundle.ts) is what
+// A provisioning bundle written by `fleetctl register` (controller/registration/bundle.ts) is what
 // install-agent.sh --provisioning takes: the IoT device's identity, agent.yml with the iot: section,
 // its certificate, private key and the IoT CA land in /etc/edge-agent with the right modes, from the
 // folder and from the tar fleetctl writes with --tar.
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBundleStore, renderBundle } from '../../../controller/fleet/bundle.js';
+import { createBundleStore, renderBundle } from '../../../controller/registration/bundle.js';
 import { parseOnPremisesConfig } from '../../../agent/config/onprem-config.js';
 import { parseAgentConfig } from '../../../agent/config/agent-config.js';
 import { buildPackage, INSTALL_SCRIPT, output, run, tempDir } from './helpers.js';

@@ -5,9 +5,11 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../../../sandbox/sandbox.js';
 import { addIotTelemetry, provisionDevice } from '../../../sandbox/simulated-device.js';
+import { killGroupOf, trackGroup } from '../../helpers/process-groups.js';
 import { readShadow, waitFor } from '../agent/telemetry-harness.js';
 import { buildPackage, output, run, tempDir, unpack } from './helpers.js';
 
@@ -15,7 +17,7 @@ const built = buildPackage(tempDir(t, 'package-iot-out'));
 const unpacked = tempDir(t, 'package-iot-unpacked');
 const prefix = existsSync(built.tarball) ? unpack(built.tarball, unpacked) : join(unpacked, 'opt', 'edge-agent');
 const launcher = join(prefix, 'bin', 'edge-agent');
-const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked, TMPDIR: tmpdir(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 t.test('the package builds', async (t) => {
   t.equal(built.code, 0, output(built));
@@ -33,11 +35,12 @@ t.test('edge-agent run from the package reports to the device shadow over MQTT/m
   const device = await provisionDevice(sb, join(unpacked, 'devices'), 'pi-pkg', { fleet: 'pkg' });
   await addIotTelemetry(sb, device, { schedule: '*/2 * * * * *' });
   let out = '';
-  const child = spawn(launcher, ['run', '-c', device.configPath], { cwd: device.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launcher, ['run', '-c', device.configPath], { cwd: device.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  trackGroup(child);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.teardown(() => void child.kill('SIGKILL'));
+  t.teardown(() => killGroupOf(child));
 
   await waitFor('the shadow to hold the agent report', async () => {
     if (child.exitCode !== null) throw new Error(`the agent exited:\n${out}`);

@@ -6,8 +6,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, sy
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { addDevice, deploy, eventStatuses, lifecycleEvents, readLines, startFleet, uploadRevision, waitDone } from '../../helpers/agent-fleet.js';
+import { trackGroup } from '../../helpers/process-groups.js';
 import { proofAppSpec, proofScripts, writeRevision } from '../../helpers/revisions.js';
 import { sdkConfig, startAgent } from '../../../sandbox/simulated-device.js';
 import { buildPackage, output, PACKAGE_VERSION, PROJECT_ROOT, run, tempDir, unpack, which } from './helpers.js';
@@ -86,7 +88,7 @@ t.test('the unpacked agent runs without node_modules', async (t) => {
   for (let dir = prefix; dir !== parse(dir).root; dir = dirname(dir)) {
     t.notOk(existsSync(join(dir, 'node_modules')), `no node_modules in ${dir}`);
   }
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked };
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked, TMPDIR: tmpdir() };
   const version = run(launcher, ['--version'], { cwd: unpacked, env });
   t.equal(version.code, 0, output(version));
   t.equal(version.stdout.trim(), PACKAGE_VERSION, 'agent --version matches the package VERSION');
@@ -113,7 +115,7 @@ t.test('the unpacked agent runs without node_modules', async (t) => {
 t.test('the packaged daemon downloads from S3 and learns identities through lib/vendor/', async (t) => {
   const fleet = await startFleet(t);
   const device = await addDevice(fleet, 'pi-pkg');
-  startAgent(device, { nodeArgs: [join(prefix, 'lib', 'edge-agent.mjs')] });
+  trackGroup(startAgent(device, { nodeArgs: [join(prefix, 'lib', 'edge-agent.mjs')] }));
   await uploadRevision(fleet, 'pkg.tgz', proofAppSpec(), proofScripts(join(device.dir, 'proof')));
   const info = await waitDone(fleet, await deploy(fleet, 'pkg.tgz'));
   t.equal(info.status, 'Succeeded', device.output.slice(-3000));
@@ -125,7 +127,7 @@ t.test('the packaged daemon downloads from S3 and learns identities through lib/
   writeFileSync(probe, `const { STSClient, GetCallerIdentityCommand } = await import('#vendor/client-sts.mjs');\nconst sts = new STSClient(JSON.parse(process.argv[2]));\nprocess.stdout.write((await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '');\nsts.destroy();\n`);
   t.teardown(() => rmSync(probe, { force: true }));
   // asynchronously: the sandbox answering it runs in this process
-  const sts = await execFileAsync(NODE, [probe, JSON.stringify(sdkConfig(fleet.sb))], { cwd: unpacked, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked }, timeout: 30_000 });
+  const sts = await execFileAsync(NODE, [probe, JSON.stringify(sdkConfig(fleet.sb))], { cwd: unpacked, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: unpacked, TMPDIR: tmpdir() }, timeout: 30_000 });
   t.match(sts.stdout, /^arn:aws:(iam|sts)::\d{12}:/, 'GetCallerIdentity answered');
 });
 
