@@ -12,6 +12,9 @@ const PROTOCOL_BY_SERVICE: Readonly<Record<string, WireProtocol>> = {
   s3: 'rest-xml',
   sts: 'query',
   iam: 'query',
+  cloudformation: 'query',
+  // CloudWatch: JSON 1.0 in query-compatible mode (its handler renders its own errors)
+  monitoring: 'json',
 };
 
 /** The protocol of a signing service (unknown services are answered in JSON). */

@@ -17,10 +17,20 @@ import { startIotSide, type SandboxIot } from './iot/iot-sandbox.js';
 import { createRequestLimiter, type SandboxLimits } from './limits/limiter.js';
 import type { LimitsConfig } from './limits/limits-config.js';
 import { createS3Service } from './s3/s3-service.js';
-import { assumePolicy, type SandboxConfig } from './sandbox-config.js';
+import { applyAccounts } from './accounts-setup.js';
+import { createKmsService } from './kms/kms-service.js';
+import { assumePolicy, declaredAccounts, type SandboxConfig } from './sandbox-config.js';
+import { createRoleAuthority, type RoleAuthority } from './sts/roles.js';
 import { PIPELINE_ACCOUNT_ID, SANDBOX_DEFAULT_REGION } from './constants.js';
 import { startSandboxServer } from './server.js';
+import { callsEndpoint, createCallLog, type CallLog } from './call-log.js';
+import { createCloudFormationService } from './cloudformation/cloudformation-service.js';
+import { cloudFormationMayAssume } from './cloudformation/service-role.js';
+import { createTemplateUrlReader } from './cloudformation/template-url.js';
+import { createCloudWatchService } from './cloudwatch/cloudwatch-service.js';
 import { createStore } from './store.js';
+import { TimerQueue } from './timer-queue.js';
+import { VirtualHosts, type SandboxVirtualHosts } from './virtual-hosts/virtual-hosts.js';
 import { createStsService } from './sts/sts-service.js';
 import type { Principal } from './types.js';
 
@@ -45,6 +55,8 @@ export interface SandboxOptions {
   readonly log?: Logger;
   /** Per-operation TPS, injected latency and throttling (default: none; overrides `config.limits`). */
   readonly limits?: LimitsConfig;
+  /** Simulated CloudFormation provisioning time per resource (default 0; Metadata SandboxDelayMs overrides it). */
+  readonly cloudformationDelayMs?: number;
 }
 
 export interface Sandbox {
@@ -60,6 +72,16 @@ export interface Sandbox {
   readonly limits: SandboxLimits;
   /** IoT: the IoT CA, the MQTT broker's and the credentials provider's host:port, the registry lookups. */
   readonly iot: SandboxIot;
+  /** Call accounting: the calls served by account, service and operation, reads and writes. */
+  readonly calls: CallLog;
+  /** CloudFormation: idle() resolves when no stack operation is running. */
+  readonly cloudformation: { idle(): Promise<void> };
+  /** The configured roles' trust; `roles.assume({ caller: { service: 'cloudformation.amazonaws.com' }, … })` for service principals. */
+  readonly roles: RoleAuthority;
+  /** Virtual hosts: add a group (`{ accountId, namePrefix, count, tags, eventMs, failEvents, … }`), read counters. */
+  readonly virtualHosts: SandboxVirtualHosts;
+  /** The root principal of any account (issued once, then the same keys). */
+  rootOf(accountId: string): Principal;
   /** Environment for any AWS SDK or CLI (and our agent) to use this sandbox. */
   env(principal?: Principal): Record<string, string>;
   close(): Promise<void>;
@@ -123,13 +145,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const root = rootPrincipal(credentials, dir, config.pipelineAccountId);
   const store = await createStore({ ...(dir ? { dir } : {}), log });
   const ca = await createSigningCa(dir ? { dir } : {});
-  const broker = createCommandBroker({ log });
+  // One scheduler for every command deadline and virtual host event (no timer per host).
+  const timers = new TimerQueue({ onError: (err) => log.error({ err }, 'scheduled sandbox callback failed') });
+  const broker = createCommandBroker({ log, timers });
   const codedeploy = createCodeDeployService({
     store,
     broker,
     log,
     ...(options.pickupTimeoutMs !== undefined ? { pickupTimeoutMs: options.pickupTimeoutMs } : {}),
     ...(options.completionTimeoutMs !== undefined ? { completionTimeoutMs: options.completionTimeoutMs } : {}),
+  });
+  try {
+    await applyAccounts({ store, region: config.region, codedeploy }, declaredAccounts(config) ?? []);
+  } catch (e) {
+    await codedeploy.close();
+    await store.close();
+    throw e;
+  }
+  const roles = createRoleAuthority({ credentials, config });
+  const calls = createCallLog();
+  const cloudformation = createCloudFormationService({
+    store,
+    log,
+    delayMs: options.cloudformationDelayMs ?? 0,
+    mayAssumeRole: cloudFormationMayAssume(roles),
+    readTemplateUrl: createTemplateUrlReader({ store, sandboxUrl: () => server.url }),
   });
   const limiter = createRequestLimiter({ config: options.limits ?? config.limits ?? {} });
   const basePort = options.port ?? 0;
@@ -149,18 +189,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     credentials,
     log,
     limiter,
+    calls,
+    sandboxApi: callsEndpoint(calls),
     handlers: {
-      sts: createStsService({ credentials, allowAssume: assumePolicy(config) }),
+      sts: createStsService({ credentials, roles }),
+      kms: createKmsService({ store }),
       iam: createIamService({ store, credentials }),
       s3: createS3Service({ store }),
       codedeploy,
       'codedeploy-commands': createCommandsService({ broker, instances: codedeploy.instances, ca, ...(options.maxPollWaitMs !== undefined ? { maxPollWaitMs: options.maxPollWaitMs } : {}) }),
+      cloudformation: cloudformation.handler,
+      monitoring: createCloudWatchService({ store }),
       ...iot.handlers,
     },
   }).catch(async (e: unknown) => {
     await iot.close();
     throw e;
   });
+  const virtualHosts = new VirtualHosts({ broker, store, timers, shadows: iot.shadows, region: config.region, log });
+  try {
+    virtualHosts.addFromAccounts(declaredAccounts(config) ?? []);
+  } catch (e) {
+    virtualHosts.close();
+    await server.close();
+    await iot.close();
+    await codedeploy.close();
+    await cloudformation.close();
+    await store.close();
+    timers.close();
+    throw e;
+  }
   const region = config.region;
   const env = (p: Principal = root): Record<string, string> => ({
     AWS_REGION: region,
@@ -171,6 +229,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ENDPOINT_URL_S3: server.url,
     AWS_ENDPOINT_URL_STS: server.url,
     AWS_ENDPOINT_URL_IAM: server.url,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: server.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH: server.url,
+    AWS_ENDPOINT_URL_KMS: server.url,
     AWS_ENDPOINT_URL_IOT: server.url,
     AWS_ENDPOINT_URL_IOT_DATA_PLANE: server.url,
     EDGE_COMMANDS_ENDPOINT: server.url,
@@ -187,15 +248,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     credentials,
     limits: { set: limiter.set, get: limiter.get, stats: limiter.stats, resetStats: limiter.resetStats },
     iot: iot.info,
+    calls,
+    cloudformation: { idle: () => cloudformation.idle() },
+    roles,
+    virtualHosts: { add: (input) => virtualHosts.add(input), stats: () => virtualHosts.stats() },
+    rootOf(accountId: string): Principal {
+      if (accountId === root.accountId) return root;
+      const arn = `arn:aws:iam::${accountId}:root`;
+      return credentials.list().find((p) => p.arn === arn) ?? credentials.issue({ arn, accountId, userId: accountId });
+    },
     env,
     async close() {
       if (closed) return;
       closed = true;
       await server.close();
       await iot.close();
+      virtualHosts.close();
       broker.close(); // fails outstanding commands, so the orchestrator's waits end
       await codedeploy.close();
+      await cloudformation.close();
       await store.close();
+      timers.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { MalformedAuthError, createSigV4Verifier, inferService, parseRawQuery, r
 import { operationOf } from './limits/wire.js';
 import { AwsError, type Clock, type CredentialRegistry, type SandboxResponse, type ServiceHandler, type SigningService } from './types.js';
 import { listenOn } from './listen.js';
+import { restOperation, type ServedCall } from './call-log.js';
 
 export interface SandboxServerOptions {
   /** Default 127.0.0.1. */
@@ -30,6 +31,10 @@ export interface SandboxServerOptions {
   clock?: Clock;
   /** Consulted after authentication, before the handler: may delay, or throw a throttling AwsError. */
   limiter?: { admit(call: { service: string; operation: string }, signal: AbortSignal): Promise<void> };
+  /** Told about every authenticated call once it is answered (call accounting). */
+  calls?: { record(call: ServedCall): void };
+  /** Sandbox-only endpoints under /_sandbox/ (no signature; loopback clients only). */
+  sandboxApi?: (req: { method: string; path: string; query: URLSearchParams }) => SandboxResponse | undefined;
 }
 
 export interface SandboxServer {
@@ -39,7 +44,9 @@ export interface SandboxServer {
   close(): Promise<void>;
 }
 
-const SIGNING_SERVICES: ReadonlySet<string> = new Set<SigningService>(['codedeploy', 'codedeploy-commands', 's3', 'sts', 'iam', 'iot', 'iotdata']);
+const SIGNING_SERVICES: ReadonlySet<string> = new Set<SigningService>([
+  'codedeploy', 'codedeploy-commands', 's3', 'sts', 'iam', 'iot', 'iotdata', 'cloudformation', 'monitoring', 'kms',
+]);
 
 class BodyTooLarge extends Error {}
 
@@ -112,6 +119,14 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     let protocol: WireProtocol = protocolOf(inferService(headers, query));
     let service: string | undefined;
     const reqLog = log.child({ requestId, method: req.method, path: rawPath });
+    if (rawPath.startsWith('/_sandbox/') && opts.sandboxApi && !headers['authorization'] && !query['X-Amz-Signature']) {
+      const loopback = /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
+      const out = loopback ? opts.sandboxApi({ method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery) }) : undefined;
+      req.resume();
+      await send(res, requestId, out ?? { status: loopback ? 404 : 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: loopback ? 'no such sandbox endpoint' : 'loopback clients only' }) });
+      return;
+    }
+    let served: Omit<ServedCall, 'status'> | undefined;
     try {
       try {
         service = readAuthScope(headers, query)?.service;
@@ -139,10 +154,13 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
           400,
         );
       }
-      if (opts.limiter) {
-        const operation = operationOf(verified.service, verified.headers, new URLSearchParams(rawQuery), verified.body);
-        await opts.limiter.admit({ service: verified.service, operation }, signal);
-      }
+      const wireOperation = operationOf(verified.service, verified.headers, new URLSearchParams(rawQuery), verified.body);
+      served = {
+        accountId: verified.principal.accountId,
+        service: verified.service,
+        operation: wireOperation !== '*' ? wireOperation : restOperation(verified.service, req.method ?? 'GET', rawPath, new URLSearchParams(rawQuery), verified.headers),
+      };
+      if (opts.limiter) await opts.limiter.admit({ service: verified.service, operation: wireOperation }, signal);
       const out = await handler({
         method: req.method ?? 'GET',
         rawPath,
@@ -155,10 +173,13 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
         principal: verified.principal,
         signal,
       });
+      if (served) opts.calls?.record({ ...served, status: out.status });
+      served = undefined;
       await send(res, requestId, out);
       reqLog.debug({ service, status: out.status, ms: Date.now() - started }, 'request');
     } catch (e) {
       const { error, unexpected } = toAwsError(e, protocol);
+      if (served) opts.calls?.record({ ...served, status: error.status });
       if (unexpected) reqLog.error({ err: e, service }, 'handler failed');
       else reqLog.debug({ service, code: error.code, status: error.status }, 'request failed');
       await send(res, requestId, renderAwsError(error, protocol, requestId));

@@ -90,12 +90,17 @@ export interface AgentCommand {
   readonly nodeArgs: readonly string[];
 }
 
-/** Starts `edge-agent run` for the device, with its working directory in the device folder. */
+/**
+ * Starts `edge-agent run` for the device, with its working directory in the device folder. The agent
+ * leads its own process group (so a caller can kill it with whatever it started in that group), which
+ * also means a terminal's Ctrl-C no longer reaches it: the caller stops it, with stopAgent.
+ */
 export function startAgent(device: Device, command: AgentCommand, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [...command.nodeArgs, 'run', '-c', device.configPath], {
     cwd: device.dir,
     env: { ...process.env, EDGE_AGENT_BACKOFF_SCALE: '0.01', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   device.process = child;
   child.stdout?.on('data', (d: Buffer) => (device.output += d.toString()));
@@ -103,11 +108,32 @@ export function startAgent(device: Device, command: AgentCommand, env: NodeJS.Pr
   return child;
 }
 
+const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone
+  }
+};
+
+/**
+ * Stops the device's agent and resolves with its exit code. SIGTERM (the default) is the graceful
+ * stop, sent to the agent alone; SIGKILL kills its whole process group at once. Whatever is left in
+ * the group once the agent has exited is killed too.
+ */
 export function stopAgent(device: Device, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   const child = device.process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+  const pid = child?.pid;
+  if (!child || pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    return Promise.resolve(child?.exitCode ?? null);
+  }
   return new Promise((resolve) => {
-    child.once('close', (code) => resolve(code));
-    child.kill(signal);
+    child.once('close', (code) => {
+      signalGroup(pid, 'SIGKILL');
+      resolve(code);
+    });
+    if (signal === 'SIGKILL') signalGroup(pid, signal);
+    else child.kill(signal);
   });
 }

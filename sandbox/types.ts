@@ -16,7 +16,7 @@ export interface Principal {
   readonly expiresAt?: Date;
 }
 
-export type SigningService = 'codedeploy' | 'codedeploy-commands' | 's3' | 'sts' | 'iam' | 'iot' | 'iotdata';
+export type SigningService = 'codedeploy' | 'codedeploy-commands' | 's3' | 'sts' | 'iam' | 'iot' | 'iotdata' | 'cloudformation' | 'monitoring' | 'kms';
 
 export interface SandboxRequest {
   readonly method: string;

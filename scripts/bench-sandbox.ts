@@ -2,10 +2,15 @@
 //  (d) empty PollHostCommand polls per second, vs the same signed client against a bare
 //      node:http server answering `{}` (the baseline: what HTTP + signing cost without the sandbox)
 //  (e) memory of a sandbox holding 10,000 registered on-premises instances
+//  (s) scale: 200 tenant accounts + 10,000 virtual devices with shadows, in a child process
+//      (bench-sandbox-scale.ts): start time, RSS after start and after one deployment to all
 import { CodeDeployClient, RegisterOnPremisesInstanceCommand, AddTagsToOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import type { ScaleResult } from './bench-sandbox-scale.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { CommandsClient } from '../test/helpers/commands-client.js';
 
@@ -26,7 +31,39 @@ async function pollsPerSecond(client: CommandsClient, host: string): Promise<num
   return POLLS / ((performance.now() - t0) / 1000);
 }
 
+/** Goals for (s): "starts in seconds, stays within a few hundred MiB" made explicit. */
+export const SCALE_GOALS = { startSeconds: 5, rssAfterStartMiB: 300, rssAfterDeployMiB: 512 } as const;
+
+export function benchSandboxScale(rows: Row[]): void {
+  const script = fileURLToPath(new URL('./bench-sandbox-scale.ts', import.meta.url));
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import=tsx', script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    timeout: 15 * 60_000,
+  });
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as ScaleResult;
+  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+  const what = `${r.tenants} tenant accounts + ${r.devices} virtual devices`;
+  rows.push([
+    `(s) sandbox start, ${what} (registered, tagged, shadows)`,
+    `${r.startSeconds.toFixed(2)} s`,
+    `${r.startCpuSeconds.toFixed(2)} s CPU`,
+    '-',
+    `<= ${SCALE_GOALS.startSeconds} s: ${verdict(r.startSeconds <= SCALE_GOALS.startSeconds)}`,
+  ]);
+  rows.push([`    RSS after start`, `${r.rssAfterStartMiB.toFixed(1)} MiB`, '-', '-', `<= ${SCALE_GOALS.rssAfterStartMiB} MiB: ${verdict(r.rssAfterStartMiB <= SCALE_GOALS.rssAfterStartMiB)}`]);
+  rows.push([
+    `    RSS after one deployment to all ${r.devices} (${r.deploymentStatus}, ${r.deploySeconds.toFixed(1)} s)`,
+    `${r.rssAfterDeployMiB.toFixed(1)} MiB`,
+    `heap used ${r.heapAfterDeployMiB.toFixed(1)} MiB`,
+    '-',
+    `<= ${SCALE_GOALS.rssAfterDeployMiB} MiB: ${verdict(r.rssAfterDeployMiB <= SCALE_GOALS.rssAfterDeployMiB && r.deploymentStatus === 'Succeeded')}`,
+  ]);
+}
+
 export async function benchSandbox(rows: Row[]): Promise<void> {
+  benchSandboxScale(rows);
   const sb = await startSandbox({ maxPollWaitMs: 0 });
   try {
     const host = sb.credentials.issue({ arn: `arn:aws:iam::${sb.root.accountId}:user/pi-bench`, accountId: sb.root.accountId, userId: 'AIDABENCH' });

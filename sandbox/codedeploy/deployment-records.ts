@@ -150,7 +150,7 @@ export function renderInstanceSummary(t: TargetRecord): Wire<InstanceSummary> {
   };
 }
 
-/** The deployment specification JSON the host agent receives (reference §2.3). */
+/** The deployment specification JSON the host agent receives (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/deployment_specification.rb). */
 export function deploymentSpecOf(d: DeploymentRecord): Record<string, unknown> {
   const s3 = d.info.revision?.s3Location ?? {};
   return {

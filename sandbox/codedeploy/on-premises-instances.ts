@@ -83,11 +83,16 @@ const registerOnPremisesInstance: Operation = (ctx, input) => {
     registerTime: ctx.now,
     tags: [],
   };
-  ctx.state.instances[name] = record;
-  arnIndexes.get(ctx.state)?.set(arn, name);
+  addRegisteredInstance(ctx.state, record);
   ctx.changed();
   return {};
 };
+
+/** Stores a registered instance and indexes its ARN (RegisterOnPremisesInstance, bulk virtual hosts). */
+export function addRegisteredInstance(state: CodeDeployState, record: InstanceRecord): void {
+  state.instances[record.instanceName] = record;
+  arnIndexes.get(state)?.set(hostIdentifierOf(record), record.instanceName);
+}
 
 const deregisterOnPremisesInstance: Operation = (ctx, input) => {
   const name = instanceNameFrom(input);

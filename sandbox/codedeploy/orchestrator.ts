@@ -30,10 +30,14 @@ interface Run {
 type HostResult = 'Succeeded' | 'Failed';
 type ErrorInfo = { code: 'NO_INSTANCES' | 'HEALTH_CONSTRAINTS' | 'HEALTH_CONSTRAINTS_INVALID'; message: string };
 
+/** Hosts started per event-loop turn when a batch is large. */
+const START_SLICE = 250;
 const SUCCESS_DIAGNOSTICS: Diagnostics = { errorCode: 'Success', scriptName: '', message: 'Succeeded', logTail: '' };
 
 export class DeploymentOrchestrator implements DeploymentRunner {
   private readonly runs = new Map<string, Run>();
+  /** One spec object per deployment, shared by its hosts' commands (the broker serialises it once). */
+  private readonly specs = new WeakMap<DeploymentRecord, Record<string, unknown>>();
   private readonly log: Logger;
   private closing = false;
 
@@ -113,7 +117,12 @@ export class DeploymentOrchestrator implements DeploymentRunner {
     }
     const signal = run.controller.signal;
     const pending = [...d.targetOrder];
-    const inFlight = new Map<string, Promise<[string, HostResult]>>();
+    // Finished hosts are queued here: waiting on a race over every in-flight host for each result
+    // would cost O(hosts²) promise reactions with thousands of (virtual) hosts in flight.
+    const inFlight = new Set<string>();
+    const results: [string, HostResult][] = [];
+    let taken = 0;
+    let wake: (() => void) | undefined;
     let succeeded = 0;
     let failed = 0;
     let outcome: HostResult = 'Failed';
@@ -125,15 +134,30 @@ export class DeploymentOrchestrator implements DeploymentRunner {
           break;
         }
         if (step.kind === 'start') {
-          for (const name of pending.splice(0, step.count)) {
-            inFlight.set(name, this.runHost(scope, d, name, signal).then((r): [string, HostResult] => [name, r]));
+          const batch = pending.splice(0, step.count);
+          for (const [i, name] of batch.entries()) {
+            // Thousands of hosts at once: let requests in between (GetDeployment, the hosts' calls).
+            if (i > 0 && i % START_SLICE === 0) {
+              await nextTurn();
+              if (signal.aborted || this.closing) {
+                pending.unshift(...batch.slice(i));
+                break;
+              }
+            }
+            inFlight.add(name);
+            void this.runHost(scope, d, name, signal).then((r) => {
+              results.push([name, r]);
+              wake?.();
+            });
           }
           continue;
         }
       } else if (inFlight.size === 0) {
         break;
       }
-      const [name, result] = await Promise.race(inFlight.values());
+      if (taken === results.length) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      const [name, result] = results[taken++]!;
       if (this.closing) return;
       inFlight.delete(name);
       if (result === 'Succeeded') succeeded++;
@@ -155,7 +179,7 @@ export class DeploymentOrchestrator implements DeploymentRunner {
     t.status = 'InProgress';
     t.lastUpdatedAt = this.now();
     this.changed();
-    const spec = deploymentSpecOf(d);
+    const spec = this.specOf(d);
     const events = t.lifecycleEvents ?? [];
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as NonNullable<typeof events[number]>;
@@ -215,6 +239,12 @@ export class DeploymentOrchestrator implements DeploymentRunner {
       const now = this.deps.clock.now();
       return { status: 'Failed', startTime: now, endTime: now, diagnostics: this.unknownError(signal, err instanceof Error ? err.message : String(err)) };
     }
+  }
+
+  private specOf(d: DeploymentRecord): Record<string, unknown> {
+    let spec = this.specs.get(d);
+    if (!spec) this.specs.set(d, (spec = deploymentSpecOf(d)));
+    return spec;
   }
 
   private unknownError(signal: AbortSignal, message: string): Diagnostics {

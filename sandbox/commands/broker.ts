@@ -18,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { AwsError, type Clock, type HostCommandBroker, type HostCommandOutcome, type HostCommandRequest } from '../types.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
 import { parseCompletionDiagnostics } from './diagnostics.js';
-import { HostQueues, MAX_TIMER_MS, hostKeyString, type HostKey } from './host-queues.js';
+import { HostQueues, hostKeyString, type HostKey } from './host-queues.js';
+import { nodeTimers, type TimerHandle, type TimerPort } from '../timer-queue.js';
+import { AbortFanout } from './abort-fanout.js';
 import { ERRORS, LIMITS, type CommandStatus, type Envelope, type HostCommandInstance } from './shapes.js';
 
 export type { HostKey } from './host-queues.js';
@@ -57,6 +59,13 @@ export interface CommandBrokerDeps {
   log?: Logger;
   /** How long finished commands stay visible to ack/complete/spec (default 1 h). */
   retentionMs?: number;
+  /** Pickup/completion deadlines (default: one Node timer each; the sandbox passes its TimerQueue). */
+  timers?: TimerPort;
+}
+
+/** Told when a command waits in a host's queue (virtual hosts pick theirs up in-process). */
+export interface BrokerQueueEvents {
+  onQueued(listener: (host: HostKey) => void): () => void;
 }
 
 interface CommandRecord {
@@ -68,20 +77,34 @@ interface CommandRecord {
   readonly specJson: string;
   readonly nonce: number;
   readonly queuedAt: Date;
-  readonly log: Logger;
+  /** Created on first use (never when the log is silent) and dropped once the command is done. */
+  logger: Logger | undefined;
   status: CommandStatus;
   pickedAt?: Date;
   finishedAt?: number;
-  timer?: ReturnType<typeof setTimeout>;
-  detach?: () => void;
+  timer: TimerHandle | undefined;
+  detach: (() => void) | undefined;
   resolve: (outcome: BrokerOutcome) => void;
 }
 
-export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBroker & BrokerHostSide {
+const settled = (): void => undefined;
+
+export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBroker & BrokerHostSide & BrokerQueueEvents {
   const clock = deps.clock ?? { now: () => new Date() };
   const log = (deps.log ?? silentLogger()).child({ component: 'commands-broker' });
   const retentionMs = deps.retentionMs ?? 60 * 60 * 1000;
+  const timers = deps.timers ?? nodeTimers;
+  const queued = new Set<(host: HostKey) => void>();
   const queues = new HostQueues<CommandRecord>();
+  const aborts = new AbortFanout();
+  // One JSON text per spec object (the orchestrator shares one per deployment), not one per command.
+  const specTexts = new WeakMap<object, string>();
+  const specJsonOf = (spec: object): string => specTexts.get(spec) ?? specTexts.set(spec, JSON.stringify(spec)).get(spec)!;
+  const quiet = !log.isLevelEnabled('error');
+  const logOf = (rec: CommandRecord): Logger =>
+    quiet
+      ? log
+      : (rec.logger ??= log.child({ deploymentId: rec.req.deploymentId, instanceName: rec.req.instanceName, lifecycleEvent: rec.req.commandName, commandId: rec.id }));
   const byId = new Map<string, CommandRecord>();
   const byExecution = new Map<string, CommandRecord>();
   const finished: CommandRecord[] = [];
@@ -98,21 +121,28 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
   };
 
   const arm = (rec: CommandRecord, ms: number, onTimeout: () => void): void => {
-    clearTimeout(rec.timer);
-    rec.timer = Number.isFinite(ms) ? setTimeout(onTimeout, Math.max(0, Math.min(ms, MAX_TIMER_MS))) : undefined;
+    timers.clear(rec.timer);
+    rec.timer = Number.isFinite(ms) ? timers.set(ms, onTimeout) : undefined;
   };
 
   const finish = (rec: CommandRecord, outcome: Omit<BrokerOutcome, 'startTime' | 'endTime'>): void => {
     if (rec.status === 'Succeeded' || rec.status === 'Failed') return;
-    clearTimeout(rec.timer);
+    timers.clear(rec.timer);
     rec.detach?.();
     if (!rec.pickedAt) queues.remove(rec.key, rec);
     rec.status = outcome.status;
     const endTime = clock.now();
     rec.finishedAt = endTime.getTime();
     finished.push(rec);
-    rec.log.info({ status: outcome.status, errorCode: outcome.diagnostics?.errorCode, withdrawn: outcome.withdrawn }, 'host command finished');
-    rec.resolve({ ...outcome, startTime: rec.pickedAt ?? rec.queuedAt, endTime });
+    logOf(rec).info({ status: outcome.status, errorCode: outcome.diagnostics?.errorCode, withdrawn: outcome.withdrawn }, 'host command finished');
+    rec.logger = undefined;
+    const resolve = rec.resolve;
+    // Finished records are kept for late acks and completions (retention): let go of the promise,
+    // the abort watch and the timer, which thousands of virtual hosts would otherwise keep for an hour.
+    rec.resolve = settled;
+    rec.detach = undefined;
+    rec.timer = undefined;
+    resolve({ ...outcome, startTime: rec.pickedAt ?? rec.queuedAt, endTime });
   };
 
   const failWith = (message: string) => ({
@@ -125,7 +155,7 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
     rec.pickedAt = clock.now();
     const ms = rec.req.completionTimeoutMs;
     arm(rec, ms, () => finish(rec, failWith(completionTimeoutMessage(ms))));
-    rec.log.info('host command picked up');
+    logOf(rec).info('host command picked up');
     return {
       HostCommandIdentifier: rec.id,
       HostIdentifier: rec.host.hostIdentifier,
@@ -155,12 +185,14 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
           key: hostKeyString(host),
           host,
           req,
-          specJson: JSON.stringify(req.deploymentSpec),
+          specJson: specJsonOf(req.deploymentSpec),
           nonce: ++nonce,
           queuedAt: clock.now(),
-          log: log.child({ deploymentId: req.deploymentId, instanceName: req.instanceName, lifecycleEvent: req.commandName, commandId: id }),
           status: 'Pending',
           resolve,
+          logger: undefined,
+          timer: undefined,
+          detach: undefined,
         };
         byId.set(id, rec);
         byExecution.set(executionId, rec);
@@ -169,12 +201,17 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
         const onAbort = (): void =>
           finish(rec, rec.pickedAt ? failWith(STOPPED_MESSAGE) : { status: 'Failed', withdrawn: true });
         if (signal?.aborted) return onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        rec.detach = () => signal?.removeEventListener('abort', onAbort);
+        if (signal) rec.detach = aborts.watch(signal, onAbort);
         arm(rec, req.pickupTimeoutMs, () => finish(rec, failWith(PICKUP_TIMEOUT_MESSAGE)));
-        rec.log.info({ hostIdentifier: req.hostIdentifier }, 'host command queued');
+        logOf(rec).info({ hostIdentifier: req.hostIdentifier }, 'host command queued');
         queues.push(rec.key, rec);
+        if (queues.size(rec.key) > 0) for (const l of queued) l(host);
       });
+    },
+
+    onQueued(listener) {
+      queued.add(listener);
+      return () => queued.delete(listener);
     },
 
     async poll(host, signal, maxWaitMs) {
@@ -185,14 +222,14 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
 
     acknowledge(host, id, diagnostics) {
       const rec = own(host, id);
-      rec.log.debug({ status: rec.status, payload: diagnostics?.Payload }, 'host command acknowledged');
+      logOf(rec).debug({ status: rec.status, payload: diagnostics?.Payload }, 'host command acknowledged');
       return rec.status;
     },
 
     complete(host, id, status, diagnostics) {
       const rec = own(host, id);
       if (rec.status === 'Succeeded' || rec.status === 'Failed') {
-        rec.log.debug({ reported: status, status: rec.status }, 'completion of a finished host command ignored');
+        logOf(rec).debug({ reported: status, status: rec.status }, 'completion of a finished host command ignored');
         return;
       }
       if (!rec.pickedAt) throw new AwsError(ERRORS.client, `Host command has not been picked up: ${id}`);
@@ -206,7 +243,7 @@ export function createCommandBroker(deps: CommandBrokerDeps = {}): HostCommandBr
       if (rec.status === 'InProgress') {
         const ms = rec.req.completionTimeoutMs;
         arm(rec, ms, () => finish(rec, failWith(completionTimeoutMessage(ms))));
-        rec.log.debug({ estimatedCompletionTime: progress?.estimatedCompletionTime }, 'host command heartbeat');
+        logOf(rec).debug({ estimatedCompletionTime: progress?.estimatedCompletionTime }, 'host command heartbeat');
       }
       return rec.status;
     },

@@ -1,6 +1,6 @@
 // The agent's PutHostCommandComplete diagnostics payload → CodeDeploy's Diagnostics shape.
 // Payload (Format "JSON"): {"error_code": int, "script_name": str, "message": str, "log": str}
-// (codedeploy-agent-behaviour.md §1.6). The service keeps the last 4 KB of the log as logTail.
+// (aws-codedeploy-agent lib/instance_agent/plugins/codedeploy/command_poller.rb and hook_executor.rb). The service keeps the last 4 KB of the log as logTail.
 import type { Diagnostics } from '../types.js';
 
 export const LOG_TAIL_BYTES = 4096;

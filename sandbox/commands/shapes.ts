@@ -1,4 +1,5 @@
-// Wire shapes of the CodeDeploy Commands API (shared/reference/codedeploy-commands.api.json),
+// Wire shapes of the CodeDeploy Commands API (the API model in aws-codedeploy-agent
+// vendor/gems/codedeploy-commands-1.0.0/apis/CodeDeployCommand.api.json),
 // member names exactly as on the wire, plus the model's constraints and the exception names used.
 
 export const TARGET_PREFIX = 'CodeDeployCommandService_v20141006';

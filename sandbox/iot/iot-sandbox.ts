@@ -9,7 +9,7 @@ import { createIotCa } from './iot-ca.js';
 import { createIotDataService } from './iot-data-service.js';
 import { createIotDirectory, createIotService, type IotEndpointAddresses } from './iot-service.js';
 import { startIotBroker, type IotBroker } from './mqtt-broker.js';
-import { createShadowStore } from './shadows.js';
+import { createShadowStore, type ShadowStore } from './shadows.js';
 import type { IotDirectory } from './types.js';
 
 export interface IotSideOptions {
@@ -47,6 +47,8 @@ export interface IotSide {
   /** `<dir>/iot-ca.pem` when persisted. */
   readonly caPath?: string;
   readonly handlers: { readonly iot: ServiceHandler; readonly iotdata: ServiceHandler };
+  /** The Device Shadow store (virtual hosts write their reports here). */
+  readonly shadows: ShadowStore;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startIotSide(opts: IotSideOptions): Promise<IotSide> {
     info: { caPem: ca.caPem, dataEndpoint: endpoints.data, credentialsEndpoint: endpoints.credentials, directory, broker },
     ...(ca.caPath ? { caPath: ca.caPath } : {}),
     handlers: { iot, iotdata },
+    shadows,
     async close() {
       await Promise.all([broker.close(), credentialsProvider.close()]);
     },

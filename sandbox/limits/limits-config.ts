@@ -36,6 +36,9 @@ const SERVICES: Readonly<Record<SigningService, true>> = {
   iam: true,
   iot: true,
   iotdata: true,
+  kms: true,
+  cloudformation: true,
+  monitoring: true,
 };
 
 /** The service defaults never apply to (its long polls would be cut short). */

@@ -5,7 +5,7 @@ import { AwsError } from '../types.js';
 import { readPayload } from './request-payload.js';
 import type { S3Call } from './s3-call.js';
 import type { BucketState } from './s3-state.js';
-import { accountDoc, canonicalUserId, findBucket, ownSet, requireBucket } from './s3-state.js';
+import { accountDoc, canonicalUserId, findBucket, ownSet, requireBucket, requireBucketEntry } from './s3-state.js';
 import { el, parseXmlBody, text, xmlResponse } from './xml.js';
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -52,11 +52,11 @@ export async function headBucket(call: S3Call): Promise<SandboxResponse> {
 }
 
 export async function deleteBucket(call: S3Call): Promise<SandboxResponse> {
-  const { deps, req, bucketName } = call;
-  const bucket = requireBucket(deps.store, req.principal, bucketName);
+  const { deps, bucketName } = call;
+  const { bucket, accountId } = requireBucketEntry(deps.store, bucketName);
   if (Object.keys(bucket.objects).length > 0) throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucketName });
   const parts = Object.values(bucket.uploads).flatMap((u) => Object.values(u.parts).map((p) => p.blobId));
-  delete accountDoc(deps.store, req.principal.accountId).buckets[bucketName];
+  delete accountDoc(deps.store, accountId).buckets[bucketName];
   deps.store.changed();
   await deps.blobs.release(parts);
   return { status: 204 };

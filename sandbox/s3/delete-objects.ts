@@ -4,6 +4,7 @@ import { AwsError } from '../types.js';
 import { deleteVersion } from './object-versions.js';
 import { readPayload } from './request-payload.js';
 import type { S3Call } from './s3-call.js';
+import { decideS3 } from './s3-access.js';
 import { requireBucket } from './s3-state.js';
 import { children, el, parseXmlBody, text, xmlResponse } from './xml.js';
 
@@ -32,6 +33,11 @@ export async function deleteObjects(call: S3Call): Promise<SandboxResponse> {
       continue;
     }
     const versionId = text(entry, 'VersionId');
+    const action = versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion';
+    if (decideS3(deps.store, req.principal, call.bucketName, { action, key }) === 'denied') {
+      results.push(el('Error', [el('Key', key), el('VersionId', versionId), el('Code', 'AccessDenied'), el('Message', 'Access Denied')]));
+      continue;
+    }
     const outcome = deleteVersion(bucket, key, versionId, now);
     released.push(...outcome.released);
     if (quiet) continue;

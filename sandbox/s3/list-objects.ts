@@ -5,7 +5,7 @@ import { sortedKeys, urlEncodeKey, walkKeys } from './key-listing.js';
 import type { S3Call } from './s3-call.js';
 import { queryInt } from './s3-call.js';
 import type { BucketState } from './s3-state.js';
-import { canonicalUserId, currentObject, requireBucket } from './s3-state.js';
+import { canonicalUserId, currentObject, objectOwner, requireBucketEntry } from './s3-state.js';
 import { el, xmlResponse } from './xml.js';
 
 const MAX_KEYS = 1000;
@@ -41,6 +41,7 @@ function liveKeys(bucket: BucketState): string[] {
   return sortedKeys(Object.keys(bucket.objects).filter((k) => currentObject(bucket, k) !== undefined));
 }
 
+/** `owner`: the bucket owner's account when owners are shown. */
 function contents(bucket: BucketState, keys: readonly string[], p: ListParams, owner: string | undefined): string[] {
   return keys.map((key) => {
     const o = currentObject(bucket, key)!;
@@ -51,7 +52,7 @@ function contents(bucket: BucketState, keys: readonly string[], p: ListParams, o
       o.checksum ? el('ChecksumAlgorithm', o.checksum.algorithm) : '',
       o.checksum ? el('ChecksumType', o.checksum.type) : '',
       el('Size', o.size),
-      owner !== undefined ? el('Owner', [el('ID', owner)]) : '',
+      owner !== undefined ? el('Owner', [el('ID', canonicalUserId(objectOwner(owner, o)))]) : '',
       el('StorageClass', o.storageClass ?? 'STANDARD'),
     ]);
   });
@@ -61,14 +62,14 @@ const prefixes = (list: readonly string[], p: ListParams): string[] => list.map(
 const optional = (value: string): string | undefined => (value === '' ? undefined : value);
 
 export async function listObjectsV2(call: S3Call): Promise<SandboxResponse> {
-  const { query, principal } = call.req;
-  const bucket = requireBucket(call.deps.store, principal, call.bucketName);
+  const { query } = call.req;
+  const { bucket, accountId } = requireBucketEntry(call.deps.store, call.bucketName);
   const p = listParams(query);
   const token = query.get('continuation-token');
   const startAfter = query.get('start-after') ?? '';
   const after = token !== null ? decodeContinuationToken(token) : startAfter;
   const listing = p.maxKeys === 0 ? { keys: [], commonPrefixes: [], truncated: false } : walkKeys(liveKeys(bucket), { prefix: p.prefix, delimiter: p.delimiter, after, maxKeys: p.maxKeys });
-  const owner = query.get('fetch-owner') === 'true' ? canonicalUserId(principal.accountId) : undefined;
+  const owner = query.get('fetch-owner') === 'true' ? accountId : undefined;
   return xmlResponse('ListBucketResult', [
     el('Name', bucket.name),
     el('Prefix', p.encode(p.prefix)),
@@ -87,8 +88,8 @@ export async function listObjectsV2(call: S3Call): Promise<SandboxResponse> {
 
 /** ListObjects (v1): marker / NextMarker (NextMarker only with a delimiter, as S3 does). */
 export async function listObjectsV1(call: S3Call): Promise<SandboxResponse> {
-  const { query, principal } = call.req;
-  const bucket = requireBucket(call.deps.store, principal, call.bucketName);
+  const { query } = call.req;
+  const { bucket, accountId } = requireBucketEntry(call.deps.store, call.bucketName);
   const p = listParams(query);
   const marker = query.get('marker') ?? '';
   const listing = p.maxKeys === 0 ? { keys: [], commonPrefixes: [], truncated: false } : walkKeys(liveKeys(bucket), { prefix: p.prefix, delimiter: p.delimiter, after: marker, maxKeys: p.maxKeys });
@@ -100,7 +101,7 @@ export async function listObjectsV1(call: S3Call): Promise<SandboxResponse> {
     el('MaxKeys', p.maxKeys),
     el('Delimiter', optional(p.encode(p.delimiter))),
     el('IsTruncated', listing.truncated),
-    ...contents(bucket, listing.keys, p, canonicalUserId(principal.accountId)),
+    ...contents(bucket, listing.keys, p, accountId),
     ...prefixes(listing.commonPrefixes, p),
     el('EncodingType', query.get('encoding-type') ?? undefined),
   ]);

@@ -6,14 +6,14 @@ import { compareKeys, sortedKeys, urlEncodeKey } from './key-listing.js';
 import type { S3Call } from './s3-call.js';
 import { queryInt } from './s3-call.js';
 import type { ObjectVersion } from './s3-state.js';
-import { canonicalUserId, ownGet, requireBucket } from './s3-state.js';
+import { canonicalUserId, objectOwner, ownGet, requireBucketEntry } from './s3-state.js';
 import { el, xmlResponse } from './xml.js';
 
 type Entry = { key: string; version: ObjectVersion; isLatest: boolean } | { prefix: string };
 
 export async function listObjectVersions(call: S3Call): Promise<SandboxResponse> {
-  const { query, principal } = call.req;
-  const bucket = requireBucket(call.deps.store, principal, call.bucketName);
+  const { query } = call.req;
+  const { bucket, accountId } = requireBucketEntry(call.deps.store, call.bucketName);
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
   const keyMarker = query.get('key-marker') ?? '';
@@ -46,11 +46,11 @@ export async function listObjectVersions(call: S3Call): Promise<SandboxResponse>
   const page = entries.slice(0, maxKeys);
   const truncated = entries.length > page.length;
   const last = page[page.length - 1];
-  const owner = el('Owner', [el('ID', canonicalUserId(principal.accountId))]);
+  const owner = (v: { ownerAccountId?: string }): string => el('Owner', [el('ID', canonicalUserId(objectOwner(accountId, v)))]);
   const body = page.map((e) => {
     if ('prefix' in e) return el('CommonPrefixes', [el('Prefix', encode(e.prefix))]);
     const common = [el('Key', encode(e.key)), el('VersionId', e.version.versionId), el('IsLatest', e.isLatest), el('LastModified', e.version.lastModified)];
-    if (e.version.deleteMarker) return el('DeleteMarker', [...common, owner]);
+    if (e.version.deleteMarker) return el('DeleteMarker', [...common, owner(e.version)]);
     return el('Version', [
       ...common,
       el('ETag', e.version.etag),
@@ -58,7 +58,7 @@ export async function listObjectVersions(call: S3Call): Promise<SandboxResponse>
       e.version.checksum ? el('ChecksumType', e.version.checksum.type) : '',
       el('Size', e.version.size),
       el('StorageClass', e.version.storageClass ?? 'STANDARD'),
-      owner,
+      owner(e.version),
     ]);
   });
   return xmlResponse('ListVersionsResult', [

@@ -12,6 +12,7 @@ import { isMissingBlob } from './blob-keeper.js';
 import type { BucketState, MultipartUpload, UploadedPart } from './s3-state.js';
 import { currentObject, ownGet, requireBucket } from './s3-state.js';
 import { MAX_PART_NUMBER, requireUpload } from './multipart.js';
+import { checkRead, sseHeaders } from './sse.js';
 import { children, el, parseXmlBody, text, xmlResponse } from './xml.js';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -86,6 +87,8 @@ export async function completeMultipartUpload(call: S3Call): Promise<SandboxResp
   const conditions = (bucket: BucketState): void => checkWriteConditions(req.headers, currentObject(bucket, key), key);
   const bucket = requireBucket(deps.store, req.principal, call.bucketName);
   const upload = requireUpload(bucket, key, uploadId);
+  // Completing an SSE-KMS upload decrypts the parts: the caller needs kms:Decrypt.
+  checkRead(deps, req.principal, call.bucketName, key, upload.sse);
   const parts = selectParts(req.body, upload);
   conditions(bucket);
   const data = Buffer.concat(await readParts(call, parts, uploadId));
@@ -118,6 +121,8 @@ export async function completeMultipartUpload(call: S3Call): Promise<SandboxResp
       metadata: upload.metadata,
       ...(upload.contentType !== undefined ? { contentType: upload.contentType } : {}),
       ...(upload.storageClass !== undefined ? { storageClass: upload.storageClass } : {}),
+      ...(upload.sse ? { sse: upload.sse } : {}),
+      ...(upload.ownerAccountId ? { ownerAccountId: upload.ownerAccountId } : {}),
     });
     delete bucketNow.uploads[uploadId];
     deps.store.changed();
@@ -130,7 +135,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<SandboxResp
     'CompleteMultipartUploadResult',
     [el('Location', location), el('Bucket', target.name), el('Key', key), el('ETag', etag), el(checksumMember(checksum.algorithm), checksum.value), el('ChecksumType', checksum.type)],
     {
-      'x-amz-server-side-encryption': 'AES256',
+      ...sseHeaders(upload.sse),
       ...(target.versioning === 'Enabled' ? { 'x-amz-version-id': version.versionId } : {}),
     },
   );

@@ -10,7 +10,8 @@ import { readPayload } from './request-payload.js';
 import type { S3Call } from './s3-call.js';
 import { queryInt, validateKey } from './s3-call.js';
 import type { BucketState, MultipartUpload } from './s3-state.js';
-import { canonicalUserId, ownGet, ownSet, requireBucket } from './s3-state.js';
+import { canonicalUserId, ownGet, ownSet, requireBucket, requireBucketEntry } from './s3-state.js';
+import { checkPartWrite, protectWrite, sseHeaders } from './sse.js';
 import { el, xmlResponse } from './xml.js';
 
 export const MAX_PART_NUMBER = 10000;
@@ -26,8 +27,9 @@ export function requireUpload(bucket: BucketState, key: string, uploadId: string
 
 export async function createMultipartUpload(call: S3Call): Promise<SandboxResponse> {
   const { deps, req, key } = call;
-  const bucket = requireBucket(deps.store, req.principal, call.bucketName);
+  const { bucket, accountId: bucketOwner } = requireBucketEntry(deps.store, call.bucketName);
   validateKey(key);
+  const protection = protectWrite(deps, req.principal, bucket, bucketOwner, key, req.headers);
   const algorithm = parseChecksumAlgorithm(req.headers['x-amz-checksum-algorithm'], 'x-amz-checksum-algorithm header');
   const requestedType = req.headers['x-amz-checksum-type'];
   if (algorithm === undefined && requestedType !== undefined) throw new AwsError('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
@@ -39,10 +41,12 @@ export async function createMultipartUpload(call: S3Call): Promise<SandboxRespon
     ...attributesFromRequest(req.headers),
     ...(algorithm ? { checksumAlgorithm: algorithm, checksumType } : {}),
     parts: {},
+    ...protection,
+    initiatorAccountId: req.principal.accountId,
   };
   ownSet(bucket.uploads, upload.uploadId, upload);
   deps.store.changed();
-  const headers: Record<string, string> = { 'x-amz-server-side-encryption': 'AES256' };
+  const headers: Record<string, string> = sseHeaders(protection.sse);
   if (algorithm) headers['x-amz-checksum-algorithm'] = algorithm;
   if (checksumType) headers['x-amz-checksum-type'] = checksumType;
   return xmlResponse('InitiateMultipartUploadResult', [el('Bucket', bucket.name), el('Key', key), el('UploadId', upload.uploadId)], headers);
@@ -51,8 +55,7 @@ export async function createMultipartUpload(call: S3Call): Promise<SandboxRespon
 export async function uploadPart(call: S3Call): Promise<SandboxResponse> {
   const { deps, req, key } = call;
   const uploadId = req.query.get('uploadId') ?? '';
-  const partNumber = queryInt(req.query, 'partNumber', -1, 1, MAX_PART_NUMBER, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
-  if (partNumber < 0) throw new AwsError('InvalidRequest', 'UploadPart needs both the partNumber and the uploadId query parameters');
+  const partNumber = partNumberOf(call);
   const upload = requireUpload(requireBucket(deps.store, req.principal, call.bucketName), key, uploadId);
   const payload = readPayload(req);
   const algorithm = upload.checksumAlgorithm;
@@ -60,8 +63,26 @@ export async function uploadPart(call: S3Call): Promise<SandboxResponse> {
     throw new AwsError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${payload.checksum.algorithm.toLowerCase()}`);
   }
   const checksum = algorithm ? (payload.checksum?.value ?? checksumOf(algorithm, payload.data)) : undefined;
-  const etag = `"${payload.md5.toString('hex')}"`;
-  const previous = await deps.blobs.write(payload.data, (blobId) => {
+  const stored = await storePart(call, uploadId, partNumber, payload.data, `"${payload.md5.toString('hex')}"`, checksum);
+  const headers: Record<string, string> = { etag: stored.etag, ...sseHeaders(upload.sse) };
+  if (algorithm && checksum !== undefined) headers[checksumHeader(algorithm)] = checksum;
+  return { status: 200, headers };
+}
+
+/** The part number of an UploadPart / UploadPartCopy request. */
+export function partNumberOf(call: S3Call): number {
+  const n = queryInt(call.req.query, 'partNumber', -1, 1, MAX_PART_NUMBER, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
+  if (n < 0) throw new AwsError('InvalidRequest', 'UploadPart needs both the partNumber and the uploadId query parameters');
+  return n;
+}
+
+/** Stores a part's bytes (after checking the writer may use the upload's KMS key); frees the part it replaces. */
+export async function storePart(call: S3Call, uploadId: string, partNumber: number, data: Buffer, etag: string, checksum?: string): Promise<{ etag: string; lastModified: string }> {
+  const { deps, req, key } = call;
+  const { bucket, accountId } = requireBucketEntry(deps.store, call.bucketName);
+  checkPartWrite(deps, req.principal, bucket, accountId, key, requireUpload(bucket, key, uploadId).sse);
+  const lastModified = deps.clock.now().toISOString();
+  const previous = await deps.blobs.write(data, (blobId) => {
     // The upload may have been aborted or completed while the blob was written.
     const current = requireUpload(requireBucket(deps.store, req.principal, call.bucketName), key, uploadId);
     const replaced = ownGet(current.parts, String(partNumber));
@@ -69,17 +90,15 @@ export async function uploadPart(call: S3Call): Promise<SandboxResponse> {
       partNumber,
       blobId,
       etag,
-      size: payload.data.length,
-      lastModified: deps.clock.now().toISOString(),
+      size: data.length,
+      lastModified,
       ...(checksum !== undefined ? { checksum } : {}),
     });
     deps.store.changed();
     return replaced;
   });
   if (previous) await deps.blobs.release([previous.blobId]);
-  const headers: Record<string, string> = { etag, 'x-amz-server-side-encryption': 'AES256' };
-  if (algorithm && checksum !== undefined) headers[checksumHeader(algorithm)] = checksum;
-  return { status: 200, headers };
+  return { etag, lastModified };
 }
 
 export async function abortMultipartUpload(call: S3Call): Promise<SandboxResponse> {
@@ -96,7 +115,7 @@ const person = (tag: string, accountId: string): string => el(tag, [el('ID', can
 
 export async function listParts(call: S3Call): Promise<SandboxResponse> {
   const { deps, req, key } = call;
-  const bucket = requireBucket(deps.store, req.principal, call.bucketName);
+  const { bucket, accountId: bucketOwner } = requireBucketEntry(deps.store, call.bucketName);
   const upload = requireUpload(bucket, key, req.query.get('uploadId') ?? '');
   const marker = queryInt(req.query, 'part-number-marker', 0, 0, MAX_PART_NUMBER);
   const maxParts = Math.min(1000, queryInt(req.query, 'max-parts', 1000, 0, Number.MAX_SAFE_INTEGER));
@@ -121,8 +140,8 @@ export async function listParts(call: S3Call): Promise<SandboxResponse> {
         algorithm && p.checksum !== undefined ? el(checksumMember(algorithm), p.checksum) : '',
       ]),
     ),
-    person('Initiator', req.principal.accountId),
-    person('Owner', req.principal.accountId),
+    person('Initiator', upload.initiatorAccountId ?? bucketOwner),
+    person('Owner', bucketOwner),
     el('StorageClass', upload.storageClass ?? 'STANDARD'),
     el('ChecksumAlgorithm', algorithm),
     el('ChecksumType', upload.checksumType),
@@ -131,7 +150,7 @@ export async function listParts(call: S3Call): Promise<SandboxResponse> {
 
 export async function listMultipartUploads(call: S3Call): Promise<SandboxResponse> {
   const { deps, req } = call;
-  const bucket = requireBucket(deps.store, req.principal, call.bucketName);
+  const { bucket, accountId: bucketOwner } = requireBucketEntry(deps.store, call.bucketName);
   const prefix = req.query.get('prefix') ?? '';
   const keyMarker = req.query.get('key-marker') ?? '';
   const maxUploads = Math.min(1000, queryInt(req.query, 'max-uploads', 1000, 0, Number.MAX_SAFE_INTEGER));
@@ -156,8 +175,8 @@ export async function listMultipartUploads(call: S3Call): Promise<SandboxRespons
       el('Upload', [
         el('Key', u.key),
         el('UploadId', u.uploadId),
-        person('Initiator', req.principal.accountId),
-        person('Owner', req.principal.accountId),
+        person('Initiator', u.initiatorAccountId ?? bucketOwner),
+        person('Owner', bucketOwner),
         el('StorageClass', u.storageClass ?? 'STANDARD'),
         el('Initiated', u.initiated),
         el('ChecksumAlgorithm', u.checksumAlgorithm),

@@ -2,6 +2,7 @@
 // x-amz-meta-*, storage class) and the headers a read returns for a stored version.
 import { AwsError } from '../types.js';
 import { checksumHeader } from './checksums.js';
+import { sseHeaders } from './sse.js';
 import type { BucketState, ObjectVersion } from './s3-state.js';
 
 /** Representation headers S3 stores with an object and returns on GET/HEAD. */
@@ -65,7 +66,7 @@ export function objectHeaders(bucket: BucketState, version: ObjectVersion, query
     etag: version.etag,
     'last-modified': new Date(version.lastModified).toUTCString(),
     'accept-ranges': 'bytes',
-    'x-amz-server-side-encryption': 'AES256',
+    ...sseHeaders(version.sse),
     ...version.headers,
     ...versionIdHeader(bucket, version),
   };

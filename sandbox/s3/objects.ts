@@ -13,14 +13,16 @@ import { readPayload } from './request-payload.js';
 import type { S3Call } from './s3-call.js';
 import { queryInt, validateKey } from './s3-call.js';
 import type { BucketState, ObjectVersion } from './s3-state.js';
-import { currentObject, latestVersion, requireBucket } from './s3-state.js';
+import { currentObject, latestVersion, requireBucket, requireBucketEntry } from './s3-state.js';
+import { checkRead, protectWrite, sseHeaders } from './sse.js';
 
 export async function putObject(call: S3Call): Promise<SandboxResponse> {
   const { deps, req, bucketName, key } = call;
-  requireBucket(deps.store, req.principal, bucketName);
+  const owned = requireBucketEntry(deps.store, bucketName);
   validateKey(key);
   const payload = readPayload(req);
   const attributes = attributesFromRequest(payload.headers);
+  const protection = protectWrite(deps, req.principal, owned.bucket, owned.accountId, key, payload.headers);
   const checkConditions = (bucket: BucketState): void => checkWriteConditions(payload.headers, currentObject(bucket, key), key);
   checkConditions(requireBucket(deps.store, req.principal, bucketName));
   // Objects uploaded without a checksum get a CRC64NVME one, as S3 does since 2025.
@@ -39,6 +41,7 @@ export async function putObject(call: S3Call): Promise<SandboxResponse> {
       etag: `"${payload.md5.toString('hex')}"`,
       checksum,
       ...attributes,
+      ...protection,
     });
     deps.store.changed();
     return { bucket: target, ...committed };
@@ -48,7 +51,7 @@ export async function putObject(call: S3Call): Promise<SandboxResponse> {
     status: 200,
     headers: {
       etag: version.etag,
-      'x-amz-server-side-encryption': 'AES256',
+      ...sseHeaders(protection.sse),
       [checksumHeader(checksum.algorithm)]: checksum.value,
       'x-amz-checksum-type': checksum.type,
       ...(bucket.versioning === 'Enabled' ? { 'x-amz-version-id': version.versionId } : {}),
@@ -57,7 +60,7 @@ export async function putObject(call: S3Call): Promise<SandboxResponse> {
 }
 
 /** The version a GET/HEAD/DELETE addresses: ?versionId or the current one. */
-function addressedVersion(call: S3Call, bucket: BucketState): ObjectVersion {
+export function addressedVersion(call: S3Call, bucket: BucketState): ObjectVersion {
   const versionId = call.req.query.get('versionId');
   if (versionId !== null) {
     const version = findVersion(bucket, call.key, versionId);
@@ -82,6 +85,7 @@ export async function getObject(call: S3Call, head: boolean): Promise<SandboxRes
   const { deps, req } = call;
   const bucket = requireBucket(deps.store, req.principal, call.bucketName);
   const version = addressedVersion(call, bucket);
+  checkRead(deps, req.principal, call.bucketName, call.key, version.sse);
   if (checkReadConditions(req.headers, version) === 'not-modified') {
     return { status: 304, headers: { etag: version.etag, 'last-modified': new Date(version.lastModified).toUTCString(), ...versionIdHeader(bucket, version) } };
   }
@@ -102,7 +106,7 @@ export async function getObject(call: S3Call, head: boolean): Promise<SandboxRes
 }
 
 /** The object's bytes; an object deleted while being read is gone, as S3 would say a moment later. */
-async function readBlob(call: S3Call, version: ObjectVersion): Promise<Buffer> {
+export async function readBlob(call: S3Call, version: ObjectVersion): Promise<Buffer> {
   if (version.blobId === undefined) return Buffer.alloc(0);
   try {
     return await call.deps.store.blobs.get(version.blobId);

@@ -1,12 +1,15 @@
 // What every S3 operation handler receives: the service's deps and the routed request.
 import type { Clock, SandboxRequest, SandboxStore } from '../types.js';
 import { AwsError } from '../types.js';
+import type { S3Kms } from '../kms/kms-for-s3.js';
 import type { BlobKeeper } from './blob-keeper.js';
 
 export interface S3Deps {
   readonly store: SandboxStore;
   readonly clock: Clock;
   readonly blobs: BlobKeeper;
+  /** SSE-KMS: key resolution and the requester's KMS permissions. */
+  readonly kms: S3Kms;
 }
 
 export interface S3Call {

@@ -2,6 +2,13 @@
 // by method, key presence and sub-resource; anything else is MethodNotAllowed, naming the operation.
 import type { Clock, SandboxRequest, SandboxResponse, SandboxStore, ServiceHandler } from '../types.js';
 import { AwsError } from '../types.js';
+import { createS3Kms, type S3Kms } from '../kms/kms-for-s3.js';
+import {
+  deleteBucketEncryption, deleteBucketOwnershipControls, deleteBucketPolicy, getBucketEncryption, getBucketOwnershipControls, getBucketPolicy,
+  putBucketEncryption, putBucketOwnershipControls, putBucketPolicy,
+} from './bucket-config.js';
+import { copyObject, uploadPartCopy } from './copy.js';
+import { authorizeRequest } from './s3-access.js';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets, putBucketVersioning } from './buckets.js';
 import { deleteObjects } from './delete-objects.js';
 import { listObjectsV1, listObjectsV2 } from './list-objects.js';
@@ -34,15 +41,24 @@ const BUCKET_ROUTES: Record<string, Operation> = {
   'GET versions': listObjectVersions,
   'GET uploads': listMultipartUploads,
   'POST delete': deleteObjects,
+  'GET policy': getBucketPolicy,
+  'PUT policy': putBucketPolicy,
+  'DELETE policy': deleteBucketPolicy,
+  'GET encryption': getBucketEncryption,
+  'PUT encryption': putBucketEncryption,
+  'DELETE encryption': deleteBucketEncryption,
+  'GET ownershipControls': getBucketOwnershipControls,
+  'PUT ownershipControls': putBucketOwnershipControls,
+  'DELETE ownershipControls': deleteBucketOwnershipControls,
 };
 
 const OBJECT_ROUTES: Record<string, Operation> = {
   'GET ': (call) => getObject(call, false),
   'HEAD ': (call) => getObject(call, true),
-  'PUT ': putObject,
+  'PUT ': (call) => (call.req.headers['x-amz-copy-source'] !== undefined ? copyObject(call) : putObject(call)),
   'DELETE ': deleteObject,
   'POST uploads': createMultipartUpload,
-  'PUT uploadId': uploadPart,
+  'PUT uploadId': (call) => (call.req.headers['x-amz-copy-source'] !== undefined ? uploadPartCopy(call) : uploadPart(call)),
   'GET uploadId': listParts,
   'POST uploadId': completeMultipartUpload,
   'DELETE uploadId': abortMultipartUpload,
@@ -59,8 +75,9 @@ function splitPath(rawPath: string): { bucketName: string; key: string } {
   }
 }
 
-export function createS3Service(deps: { store: SandboxStore; clock?: Clock }): ServiceHandler {
-  const s3: S3Deps = { store: deps.store, clock: deps.clock ?? { now: () => new Date() }, blobs: new BlobKeeper(deps.store) };
+export function createS3Service(deps: { store: SandboxStore; clock?: Clock; kms?: S3Kms }): ServiceHandler {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const s3: S3Deps = { store: deps.store, clock, blobs: new BlobKeeper(deps.store), kms: deps.kms ?? createS3Kms({ store: deps.store, clock }) };
   return async (req: SandboxRequest): Promise<SandboxResponse> => {
     const { bucketName, key } = splitPath(req.rawPath);
     const subresources = [...new Set(req.query.keys())].filter((name) => SUBRESOURCES.has(name));
@@ -72,10 +89,10 @@ export function createS3Service(deps: { store: SandboxStore; clock?: Clock }): S
     // uploadId with partNumber is UploadPart; uploadId alone the other multipart calls.
     const sub = subresources.length === 1 ? subresources[0]! : '';
     if (subresources.length > 1) throw unsupportedOperation(req, subresources, bucketName, key);
-    if (key !== '' && req.method === 'PUT' && req.headers['x-amz-copy-source'] !== undefined) throw unsupportedOperation(req, subresources, bucketName, key);
     const routes = key === '' ? BUCKET_ROUTES : OBJECT_ROUTES;
     const route = Object.hasOwn(routes, `${req.method} ${sub}`) ? routes[`${req.method} ${sub}`] : undefined;
     if (!route) throw unsupportedOperation(req, subresources, bucketName, key);
+    authorizeRequest(deps.store, req, bucketName, key, sub);
     return route(call);
   };
 }

@@ -28,7 +28,18 @@ export interface ObjectVersion {
   /** Part sizes of a multipart object (for GetObject ?partNumber and x-amz-mp-parts-count). */
   partSizes?: number[];
   storageClass?: string;
+  /** SSE-KMS: the key ARN (absent = SSE-S3, AES256). */
+  sse?: SseKms;
+  /** The account owning the object (absent = the bucket owner: BucketOwnerEnforced). */
+  ownerAccountId?: string;
 }
+
+export interface SseKms {
+  kmsKeyArn: string;
+  bucketKey?: boolean;
+}
+
+export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
 
 export interface UploadedPart {
   partNumber: number;
@@ -51,6 +62,11 @@ export interface MultipartUpload {
   checksumType?: ChecksumType;
   storageClass?: string;
   parts: Record<string, UploadedPart>;
+  sse?: SseKms;
+  /** The initiating principal's account. */
+  initiatorAccountId?: string;
+  /** The completed object's owner when not the bucket owner. */
+  ownerAccountId?: string;
 }
 
 export interface BucketState {
@@ -61,6 +77,12 @@ export interface BucketState {
   /** key → versions, newest first. */
   objects: Record<string, ObjectVersion[]>;
   uploads: Record<string, MultipartUpload>;
+  /** The bucket policy as given (JSON text). */
+  policy?: string;
+  /** Default encryption; absent = SSE-S3 (AES256), as every bucket since 2023. */
+  encryption?: { algorithm: 'AES256' | 'aws:kms'; kmsKeyId?: string; bucketKey?: boolean };
+  /** Object ownership; absent = BucketOwnerEnforced (the default since 2023), null = controls deleted (ObjectWriter). */
+  ownership?: ObjectOwnership | null;
 }
 
 export interface S3AccountDoc {
@@ -84,13 +106,19 @@ export function findBucket(store: SandboxStore, name: string): { accountId: stri
   return undefined;
 }
 
-/** The bucket, if it exists and the caller's account owns it (no bucket policies in the sandbox). */
-export function requireBucket(store: SandboxStore, principal: Principal, name: string): BucketState {
+/** The bucket or NoSuchBucket. Access was decided before the operation ran (s3-access.ts). */
+export function requireBucket(store: SandboxStore, _principal: Principal, name: string): BucketState {
+  return requireBucketEntry(store, name).bucket;
+}
+
+export function requireBucketEntry(store: SandboxStore, name: string): { accountId: string; bucket: BucketState } {
   const found = findBucket(store, name);
   if (!found) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: name });
-  if (found.accountId !== principal.accountId) throw new AwsError('AccessDenied', 'Access Denied', 403);
-  return found.bucket;
+  return found;
 }
+
+/** The account owning an object: the writer's only when the bucket does not enforce bucket-owner ownership. */
+export const objectOwner = (bucketOwner: string, version: { ownerAccountId?: string }): string => version.ownerAccountId ?? bucketOwner;
 
 /** The newest version of a key, delete marker or not. */
 export const latestVersion = (bucket: BucketState, key: string): ObjectVersion | undefined => ownGet(bucket.objects, key)?.[0];

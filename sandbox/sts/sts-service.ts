@@ -1,10 +1,11 @@
 // STS over the query protocol (Action=…&Version=2011-06-15, form body or query string; XML answers):
 // GetCallerIdentity and AssumeRole. By default any 12-digit account and role may be assumed (the
-// sandbox simulates an organisation); `allowAssume` narrows that.
+// sandbox simulates an organisation); a RoleAuthority built from the sandbox config enforces the
+// declared roles' trust (principals, ExternalId, MaxSessionDuration); `allowAssume` narrows further.
 import { xmlEscape } from '../protocol-errors.js';
 import { REQUEST_ID_HEADER } from '../constants.js';
 import { AwsError, type Clock, type CredentialRegistry, type Principal, type SandboxRequest, type SandboxResponse, type ServiceHandler } from '../types.js';
-import { assumedRoleUserId } from './unique-id.js';
+import { createRoleAuthority, ROLE_ARN, type RoleAuthority } from './roles.js';
 
 export const STS_VERSION = '2011-06-15';
 const XMLNS = `https://sts.amazonaws.com/doc/${STS_VERSION}/`;
@@ -12,11 +13,13 @@ const XMLNS = `https://sts.amazonaws.com/doc/${STS_VERSION}/`;
 export interface StsServiceDeps {
   readonly credentials: CredentialRegistry;
   readonly clock?: Clock;
-  /** May the caller assume this role? Default: every account and role. */
+  /** May the caller assume this role? Default: every account and role (ignored when `roles` is given). */
   readonly allowAssume?: (accountId: string, roleName: string) => boolean;
+  /** Trust, ExternalId and session limits of the configured roles. */
+  readonly roles?: RoleAuthority;
 }
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)*?([\w+=,.@-]{1,64})$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]*$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const MIN_DURATION = 900;
 const MAX_DURATION = 43200;
@@ -54,8 +57,7 @@ function xmlResponse(action: string, result: string, requestId: string): Sandbox
 const el = (name: string, value: string, indent = '    '): string => `${indent}<${name}>${xmlEscape(value)}</${name}>\n`;
 
 export function createStsService(deps: StsServiceDeps): ServiceHandler {
-  const now = (): Date => deps.clock?.now() ?? new Date();
-  const allowAssume = deps.allowAssume ?? (() => true);
+  const roles = deps.roles ?? createRoleAuthority({ credentials: deps.credentials, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.allowAssume ? { allowAssume: deps.allowAssume } : {}) });
 
   function getCallerIdentity(caller: Principal): string {
     return el('Arn', caller.arn) + el('UserId', caller.userId) + el('Account', caller.accountId);
@@ -65,6 +67,7 @@ export function createStsService(deps: StsServiceDeps): ServiceHandler {
     const roleArn = params.get('RoleArn');
     const sessionName = params.get('RoleSessionName');
     const durationText = params.get('DurationSeconds');
+    const externalId = params.get('ExternalId');
     const problems: string[] = [];
     if (roleArn === null) problems.push("Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
     else if (roleArn.length < 20) problems.push(`Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`);
@@ -82,23 +85,26 @@ export function createStsService(deps: StsServiceDeps): ServiceHandler {
       if (!(duration >= MIN_DURATION)) problems.push(`Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION}`);
       else if (duration > MAX_DURATION) problems.push(`Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${MAX_DURATION}`);
     }
+    if (externalId !== null) {
+      if (externalId.length < 2 || externalId.length > 1224) {
+        problems.push(`Value '${externalId}' at 'externalId' failed to satisfy constraint: Member must have length ${externalId.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 1224'}`);
+      } else if (!EXTERNAL_ID.test(externalId)) {
+        problems.push(`Value '${externalId}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`);
+      }
+    }
     if (problems.length > 0) throw validationError(problems);
-    const m = ROLE_ARN.exec(roleArn!);
-    if (!m) throw new AwsError('ValidationError', `${roleArn!} is invalid: a role ARN is arn:aws:iam::<12-digit account id>:role/<role name>`);
-    const [, accountId, roleName] = m as unknown as [string, string, string];
+    if (!ROLE_ARN.test(roleArn!)) throw new AwsError('ValidationError', `${roleArn!} is invalid: a role ARN is arn:aws:iam::<12-digit account id>:role/<role name>`);
     if (caller.arn.includes(':assumed-role/') && duration > CHAINED_MAX_DURATION) {
       throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
     }
-    if (!allowAssume(accountId, roleName)) {
-      throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn!}`, 403);
-    }
-    const expiresAt = new Date(Math.floor(now().getTime() / 1000) * 1000 + duration * 1000);
-    const session = deps.credentials.issue({
-      arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName!}`,
-      accountId,
-      userId: assumedRoleUserId(accountId, roleName, sessionName!),
-      expiresAt,
+    const session = roles.assume({
+      caller,
+      roleArn: roleArn!,
+      sessionName: sessionName!,
+      durationSeconds: duration,
+      ...(externalId !== null ? { externalId } : {}),
     });
+    const expiresAt = session.expiresAt!;
     const i = '      ';
     return (
       '    <AssumedRoleUser>\n' +

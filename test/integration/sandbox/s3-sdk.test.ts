@@ -15,6 +15,7 @@ import {
   ListBucketsCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
+  GetBucketTaggingCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -212,6 +213,7 @@ t.test('another account is denied; bucket names are global', async (t) => {
 t.test('unsupported operations name themselves', async (t) => {
   const { s3 } = await sandbox(t);
   await s3.send(new CreateBucketCommand({ Bucket: 'policies' }));
-  const err = await failure(s3.send(new PutBucketPolicyCommand({ Bucket: 'policies', Policy: '{}' })));
-  t.match(err, { name: 'MethodNotAllowed', status: 405, message: /PutBucketPolicy/ });
+  const err = await failure(s3.send(new GetBucketTaggingCommand({ Bucket: 'policies' })));
+  t.match(err, { name: 'MethodNotAllowed', status: 405, message: /GetBucketTagging/ });
+  t.match(await failure(s3.send(new PutBucketPolicyCommand({ Bucket: 'policies', Policy: '{}' }))), { name: 'MalformedPolicy', status: 400 }, 'bucket policies are served');
 });

@@ -199,9 +199,9 @@ t.test('aws-chunked bodies the core did not decode', async (t) => {
 t.test('unsupported operations are MethodNotAllowed, naming the operation', async (t) => {
   const { call } = await setup();
   await call('PUT', '/bkt');
-  await t.rejects(call('PUT', '/bkt', { query: { policy: '' } }), { code: 'MethodNotAllowed', status: 405, message: /PutBucketPolicy \(PUT \/bkt\?policy\)/ });
+  await t.rejects(call('PUT', '/bkt', { query: { cors: '' } }), { code: 'MethodNotAllowed', status: 405, message: /PutBucketCors \(PUT \/bkt\?cors\)/ });
   await t.rejects(call('GET', '/bkt/k', { query: { tagging: '' } }), { message: /GetObjectTagging/ });
-  await t.rejects(call('PUT', '/bkt/k', { headers: { 'x-amz-copy-source': '/bkt/j' } }), { message: /CopyObject/ });
+  await t.rejects(call('PUT', '/bkt/k', { query: { renameObject: '' }, headers: { 'x-amz-rename-source': '/bkt/j' } }), { message: /RenameObject/ });
   await t.rejects(call('GET', '/bkt/k', { query: { attributes: '', 'x-id': 'GetObjectAttributes' } }), { message: /GetObjectAttributes/ });
   await t.rejects(call('DELETE', '/'), { code: 'MethodNotAllowed' });
   await t.rejects(call('POST', '/bkt/k'), { code: 'MethodNotAllowed' });
@@ -224,4 +224,6 @@ t.test('state survives a store restart', async (t) => {
   await t.rejects(s3b(request('PUT', '/keep', { principal: OTHER })), { code: 'BucketAlreadyExists' });
   const uploadId = /<UploadId>([^<]+)</.exec(upload)![1]!;
   t.equal((await s3b(request('PUT', '/keep/mp', { query: { partNumber: '1', uploadId }, body: 'p' }))).status, 200, 'pending uploads too');
+  await second.close();
+  await first.close();
 });
