@@ -1,62 +1,93 @@
 #!/usr/bin/env node
-// fleetctl composition root. Fleet registration and rollouts arrive with their issues; for now
-// fleetctl offers the one thing the shared AppSpec model already supports: validating a bundle.
-import { Command } from 'commander';
-import { describeError, isEdgeError } from '../shared/errors.js';
+// fleetctl composition root: the only place that reads process.env, writes to stdout/stderr and sets
+// the exit code. Commands are defined here (flags only) and imported when they run.
+import { Option } from 'commander';
+import { addExitCodeHelp, CliSession, createProgram, runCli, type CliIo } from '../shared/cli/commander.js';
 import type { LimitFlags } from '../sandbox/limits/limits-config.js';
-import { fleetCommands } from './commands/fleet.js';
-import { validateBundleCommand } from './commands/validate.js';
+import { fleetCommands, positiveInt } from './cli/fleet-options.js';
+import { processRolloutDeps } from './cli/rollout-process.js';
+import { releaseCommands } from './cli/release-options.js';
+import { rolloutCommands } from './cli/rollout-options.js';
+import { createReporter, streamSink } from './output/progress.js';
+import { CONTROLLER_VERSION } from './version.js';
 
-const program = new Command('fleetctl').description('fleet controller for edge-agent devices').version('0.1.0');
+// The AWS SDK warns on Node 20 that future versions need Node 22; fleetctl supports both.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+const io: CliIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+const session = new CliSession();
+// positional options: the root's -V/-h count only before the subcommand (`release push --version V`)
+const program = createProgram('fleetctl', 'fleet controller for edge-agent devices', CONTROLLER_VERSION, io).enablePositionalOptions();
+
 program
   .command('validate')
   .description('validate the AppSpec of a revision folder (or an AppSpec file) before release')
   .argument('<path>', 'revision folder or AppSpec file')
   .option('-A, --appspec-filename <name>', 'AppSpec file name inside a folder', 'appspec.yml')
-  .option('--json', 'print one JSON document')
-  .action((path: string, opts: { appspecFilename: string; json?: boolean }) => {
-    const { code, output } = validateBundleCommand(path, { appspecFilename: opts.appspecFilename, json: opts.json === true });
-    process.stdout.write(output);
-    process.exitCode = code;
+  .option('--json', 'print one JSON document (schema fleetctl.validate/v1)')
+  .action(async (path: string, opts: { appspecFilename: string; json?: boolean }) => {
+    const { validate, renderValidateReport } = await import('./commands/validate.js');
+    await session.run({ command: 'validate', schemaVersion: 1, json: opts.json === true, human: renderValidateReport }, () =>
+      validate(path, { appspecFilename: opts.appspecFilename }),
+    );
   });
-fleetCommands(program);
+
+fleetCommands(program, {
+  session,
+  fleetDeps: (o) => ({
+    env: process.env,
+    logStream: process.stderr,
+    git: (...a) => import('./commands/bundle-dir.js').then((m) => m.runGit(...a)),
+    reporter: createReporter(streamSink(process.stderr), { quiet: o.json === true }),
+  }),
+});
+
+releaseCommands(program, { session, env: process.env });
+
+rolloutCommands(program, {
+  session,
+  rolloutDeps: () => processRolloutDeps({ env: process.env, stderr: process.stderr, self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''], pid: process.pid }),
+});
+
 const sandbox = program.command('sandbox').description('the local AWS stand-in (no AWS account needed)');
 sandbox
   .command('start')
   .description('serve STS, IAM, S3, CodeDeploy and the CodeDeploy Commands API on loopback until interrupted')
-  .option('--dir <dir>', 'keep state, credentials and the CA here (default: a new temporary directory)')
-  .option('--port-base <port>', 'port of the AWS API endpoint (all HTTP services); the MQTT broker uses port+1 and the IoT credentials provider port+2 (default: free ports)', (v) => Number(v))
+  .option('--dir <dir>', 'keep state, credentials and the CA here (default: a new temporary directory); one sandbox per folder')
+  .addOption(
+    new Option('--port-base <port>', 'port of the AWS API endpoint (all HTTP services); the MQTT broker uses port+1 and the IoT credentials provider port+2 (default: free ports)').argParser(positiveInt),
+  )
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--config <file>', 'sandbox config (region, pipelineAccountId, tenants)')
-  .option('--pickup-timeout <seconds>', 'fail a lifecycle command no host picked up within this time (default 300)', (v) => Number(v))
+  .option('--pickup-timeout <seconds>', 'fail a lifecycle command no host picked up within this time (default 300)', positiveInt)
   .option('--tps <list>', 'requests per second per operation, e.g. RegisterOnPremisesInstance=5,codedeploy:ListOnPremisesInstances=2')
   .option('--tps-default <n>', 'requests per second for every other operation (not the Commands API)')
   .option('--latency-ms <n|list>', 'delay added to every answer (not the Commands API), or per operation: Op=N,...')
   .option('--throttle-rate <p>', 'probability 0..1 that a request gets the throttling error anyway (not the Commands API)')
   .option('--throttle-seed <n>', 'seed for --throttle-rate, for reproducible runs')
-  .action(async (opts: { dir?: string; portBase?: number; host: string; config?: string; pickupTimeout?: number } & LimitFlags) => {
-    const { sandboxStart } = await import('./commands/sandbox-start.js');
-    const running = await sandboxStart(
-      {
-        host: opts.host,
-        ...(opts.dir ? { dir: opts.dir } : {}),
-        ...(opts.config ? { config: opts.config } : {}),
-        ...(opts.portBase !== undefined ? { port: opts.portBase } : {}),
-        ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}),
-        limits: { tps: opts.tps, tpsDefault: opts.tpsDefault, latencyMs: opts.latencyMs, throttleRate: opts.throttleRate, throttleSeed: opts.throttleSeed },
-      },
-      (line) => process.stdout.write(`${line}\n`),
+  .option('--json', 'print one JSON document once every listener is up (schema fleetctl.sandbox.start/v1)')
+  .action(async (opts: { dir?: string; portBase?: number; host: string; config?: string; pickupTimeout?: number; json?: boolean } & LimitFlags) => {
+    const { sandboxStart, renderSandboxInfo } = await import('./commands/sandbox-start.js');
+    const stop = new AbortController();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+    await session.run({ command: 'sandbox.start', schemaVersion: 1, json: opts.json === true, human: renderSandboxInfo }, () =>
+      sandboxStart(
+        {
+          host: opts.host,
+          ...(opts.dir ? { dir: opts.dir } : {}),
+          ...(opts.config ? { config: opts.config } : {}),
+          ...(opts.portBase !== undefined ? { port: opts.portBase } : {}),
+          ...(opts.pickupTimeout !== undefined ? { pickupTimeoutSeconds: opts.pickupTimeout } : {}),
+          limits: { tps: opts.tps, tpsDefault: opts.tpsDefault, latencyMs: opts.latencyMs, throttleRate: opts.throttleRate, throttleSeed: opts.throttleSeed },
+        },
+        { stop: stop.signal, now: () => performance.now(), note: (line) => void process.stderr.write(`${line}\n`) },
+      ),
     );
-    const stop = (): void => {
-      running.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   });
-program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`ERROR: ${isEdgeError(e) ? describeError(e) : (e as Error).message}\n`);
-  process.exitCode = 2;
-});
+
+addExitCodeHelp(program);
+void (async () => {
+  const code = await runCli(program, session, process.argv, io);
+  // exit explicitly once stdout is flushed: SDK sockets or timers must not keep the process alive
+  process.stdout.write('', () => process.exit(code));
+})();

@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AddTagsToOnPremisesInstancesCommand, CodeDeployClient, RegisterOnPremisesInstanceCommand } from '@aws-sdk/client-codedeploy';
-import { createFleetAws } from '../controller/fleet/aws.js';
-import { createBundleStore } from '../controller/fleet/bundle.js';
-import { openLedger } from '../controller/fleet/ledger.js';
+import { createAwsPool } from '../controller/aws/pool.js';
+import { SERVICES } from '../controller/aws/ports.js';
+import { createSdkPortFactory } from '../controller/aws/sdk-adapter.js';
+import { realTimers } from '../controller/aws/timers.js';
 import type { DeviceSpec } from '../controller/fleet/model.js';
-import { realTimers } from '../controller/fleet/rate-limit.js';
-import { registerDevices } from '../controller/fleet/register.js';
+import { createBundleStore } from '../controller/registration/bundle.js';
+import { openLedger } from '../controller/registration/ledger.js';
+import { registerDevices } from '../controller/registration/register.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { silentLogger } from '../shared/log.js';
 import type { Row } from './bench-sandbox.js';
@@ -41,11 +43,16 @@ async function ours(work: string): Promise<{ ms: number; calls: number; floorMs:
   const sb = await startSandbox({ limits: LIMITS });
   const saved = { ...process.env };
   Object.assign(process.env, sb.env());
-  const aws = createFleetAws({ region: sb.region, endpointUrl: sb.url, tps: CLIENT_TPS }, { log: silentLogger(), timers: realTimers, random: Math.random });
+  const endpoints = Object.fromEntries(SERVICES.map((s) => [s, sb.url]));
+  const pool = createAwsPool(
+    { region: sb.region, endpoints, limits: { concurrency: 32, tps: CLIENT_TPS } },
+    { factory: createSdkPortFactory({ forcePathStyle: true }), timers: realTimers, clock: () => Date.now(), random: Math.random, log: silentLogger() },
+  );
   try {
     const t0 = performance.now();
     const report = await registerDevices(devices(), {
-      aws,
+      aws: pool.session(),
+      stats: pool.stats,
       ledger: openLedger(join(work, 'ledger.jsonl')),
       bundles: createBundleStore(join(work, 'bundles'), { tar: false }),
       log: silentLogger(),
@@ -58,7 +65,7 @@ async function ours(work: string): Promise<{ ms: number; calls: number; floorMs:
     const floorMs = (Math.max(...Object.values(report.stats.callsByOperation)) / TPS) * 1000;
     return { ms, calls: report.stats.apiCalls, floorMs, throttled: report.stats.throttledRetries };
   } finally {
-    aws.destroy();
+    pool.destroy();
     process.env = saved;
     await sb.close();
   }

@@ -1,15 +1,14 @@
 // fleetctl ls (registrations and tags) and fleetctl status (plus the newest deployment per device
 // and live health from the device shadow).
-import type { Command } from 'commander';
-import type { RegistrationStatus } from '@aws-sdk/client-codedeploy';
+import type { CommandOutcome } from '../../shared/cli/commander.js';
+import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError } from '../../shared/errors.js';
-import { describeDevices, fleetStatus, listInstanceNames, LS_SCHEMA, STATUS_SCHEMA, type DeviceRow, type StatusRow } from '../fleet/fleet-state.js';
-import { jsonDocument, table } from '../fleet/render.js';
-import { formatTags } from '../fleet/tags.js';
-import { tagFilters } from './deregister.js';
-import { addGlobalOptions, fleetContext, parseRepeatable, runFleetCommand, type GlobalFleetOptions } from './fleet-common.js';
+import type { RegistrationStatus } from '../aws/ports.js';
+import { openFleetContext, type FleetDeps, type GlobalFleetOptions } from '../context.js';
+import { describeDevices, fleetStatus, listInstanceNames, type DeviceRow, type StatusRow } from '../fleet/fleet-state.js';
+import { checkDeviceNames, tagFilters } from './fleet-common.js';
 
-interface LsFlags extends GlobalFleetOptions {
+export interface LsFlags extends GlobalFleetOptions {
   tag?: string[];
   status?: string;
   deployments?: number;
@@ -21,50 +20,38 @@ function statusFilter(v: string | undefined): RegistrationStatus | undefined {
   return v;
 }
 
-export function renderLs(rows: readonly DeviceRow[]): string {
-  return `${table(['DEVICE', 'STATUS', 'IDENTITY', 'TAGS'], rows.map((r) => [r.name, r.status, r.arn ?? '-', formatTags(r.tags) || '-']))}${rows.length} device${rows.length === 1 ? '' : 's'}\n`;
+export async function ls(o: LsFlags, deps: FleetDeps): Promise<CommandOutcome<{ devices: DeviceRow[] }>> {
+  const tags = tagFilters(o.tag, '--tag');
+  const status = statusFilter(o.status);
+  const ctx = await openFleetContext(o, deps);
+  try {
+    const devices = await describeDevices(ctx.aws, await listInstanceNames(ctx.aws, status, tags));
+    return { data: { devices }, exit: ExitCode.OK };
+  } finally {
+    ctx.close();
+  }
 }
 
-export function renderStatus(rows: readonly StatusRow[]): string {
-  const health = (r: StatusRow): string => (r.health ? `${r.health.verdict}${r.health.failing.length ? ` (${r.health.failing.join(',')})` : ''}${r.health.updatedAt ? ` @ ${r.health.updatedAt}` : ''}` : '-');
-  const deployment = (r: StatusRow): string => (r.lastDeployment ? `${r.lastDeployment.deploymentId} ${r.lastDeployment.instanceStatus}` : '-');
-  return `${table(['DEVICE', 'STATUS', 'TAGS', 'LAST DEPLOYMENT', 'HEALTH'], rows.map((r) => [r.name, r.status, formatTags(r.tags) || '-', deployment(r), health(r)]))}${rows.length} device${rows.length === 1 ? '' : 's'}\n`;
+export interface StatusDoc {
+  readonly devices: StatusRow[];
+  /** Names given on the command line that are no on-premises instance (exit 1, as fleetctl deregister). */
+  readonly unknown?: string[];
 }
 
-export function lsStatusCommands(program: Command): void {
-  const ls = program
-    .command('ls')
-    .description('list on-premises instances with their identity and tags')
-    .option('--tag <Key=Value>', 'only devices with this tag (repeat: all must match)', parseRepeatable)
-    .option('--status <status>', 'Registered or Deregistered (default: both)');
-  addGlobalOptions(ls).action((o: LsFlags) =>
-    runFleetCommand(o.json, async () => {
-      const tags = tagFilters(o.tag, '--tag');
-      const status = statusFilter(o.status);
-      const ctx = await fleetContext(o);
-      const rows = await describeDevices(ctx.aws, await listInstanceNames(ctx.aws, status, tags));
-      ctx.aws.destroy();
-      return { output: o.json ? jsonDocument({ schema: LS_SCHEMA, devices: rows }) : renderLs(rows), code: 0 };
-    }),
-  );
-  const status = program
-    .command('status')
-    .description('registration, tags, newest deployment and live health (device shadow) per device')
-    .argument('[names...]', 'devices (default: all registered, filtered by --tag)')
-    .option('--tag <Key=Value>', 'only devices with this tag (repeat: all must match)', parseRepeatable)
-    .option('--deployments <n>', 'how many of the newest deployments to look through', (v) => Number(v), 25);
-  addGlobalOptions(status).action((names: string[], o: LsFlags) =>
-    runFleetCommand(o.json, async () => {
-      const tags = tagFilters(o.tag, '--tag');
-      const ctx = await fleetContext(o);
-      const targets = names.length > 0 ? names : await listInstanceNames(ctx.aws, 'Registered', tags);
-      const rows = await describeDevices(ctx.aws, targets);
-      const missing = names.filter((n) => !rows.some((r) => r.name === n));
-      const full = await fleetStatus(ctx.aws, rows, { deployments: o.deployments ?? 25, concurrency: ctx.concurrency });
-      ctx.aws.destroy();
-      const doc = { schema: STATUS_SCHEMA, devices: full, ...(missing.length ? { unknown: missing } : {}) };
-      const text = renderStatus(full) + (missing.length ? `not registered: ${missing.join(', ')}\n` : '');
-      return { output: o.json ? jsonDocument(doc) : text, code: missing.length > 0 ? 1 : 0 };
-    }),
-  );
+export async function status(names: readonly string[], o: LsFlags, deps: FleetDeps): Promise<CommandOutcome<StatusDoc>> {
+  const tags = tagFilters(o.tag, '--tag');
+  checkDeviceNames(names);
+  if (o.deployments !== undefined && !(Number.isInteger(o.deployments) && o.deployments > 0)) {
+    throw new EdgeError('CLI_USAGE', '--deployments must be a whole number above 0');
+  }
+  const ctx = await openFleetContext(o, deps);
+  try {
+    const targets = names.length > 0 ? names : await listInstanceNames(ctx.aws, 'Registered', tags);
+    const rows = await describeDevices(ctx.aws, targets);
+    const unknown = [...new Set(names)].filter((n) => !rows.some((r) => r.name === n));
+    const devices = await fleetStatus(ctx.aws, rows, { deployments: o.deployments ?? 25, concurrency: ctx.concurrency });
+    return { data: { devices, ...(unknown.length ? { unknown } : {}) }, exit: unknown.length > 0 ? ExitCode.FAILED : ExitCode.OK };
+  } finally {
+    ctx.close();
+  }
 }

@@ -1,12 +1,20 @@
-// fleetctl sandbox start: run the local AWS stand-in until SIGINT/SIGTERM. Prints the endpoint,
-// the IoT endpoints, the pipeline account's credentials and the CA paths; writes <dir>/sandbox.env
-// for `source`.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// fleetctl sandbox start: run the local AWS stand-in until stopped. One sandbox per --dir (a pid lock
+// file, checked for liveness); <dir>/sandbox.env (for `source`) is written atomically and only once
+// every listener is up, so a script can wait for the file to appear; it is removed again on stop.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { CommandOutcome } from '../../shared/cli/commander.js';
+import { ExitCode, type ExitCodeValue } from '../../shared/cli/exit-codes.js';
+import { EdgeError } from '../../shared/errors.js';
+import { writeFileAtomic } from '../../shared/fs-atomic.js';
+import { acquirePidLock } from '../../shared/pid-lock.js';
 import { describeLimits, limitsFromFlags, mergeLimits, type LimitFlags } from '../../sandbox/limits/limits-config.js';
 import { loadSandboxConfig } from '../../sandbox/sandbox-config.js';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { startSandbox } from '../../sandbox/sandbox.js';
+
+export const LOCK_FILE = 'sandbox.lock';
+export const ENV_FILE = 'sandbox.env';
 
 export interface SandboxStartOptions {
   readonly dir?: string;
@@ -18,6 +26,30 @@ export interface SandboxStartOptions {
   readonly limits?: LimitFlags;
 }
 
+export interface SandboxStartDeps {
+  /** Aborted on SIGINT/SIGTERM: the sandbox stops. */
+  readonly stop: AbortSignal;
+  readonly now: () => number;
+  /** One line for people on stderr (how long the start took). */
+  readonly note: (line: string) => void;
+}
+
+export interface SandboxInfo {
+  readonly url: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly dir: string;
+  readonly envFile: string;
+  readonly signingCa: string;
+  readonly iotCa: string;
+  readonly iotDataEndpoint: string;
+  readonly iotCredentialsEndpoint: string;
+  readonly limits?: string;
+  readonly startupMs: number;
+}
+
 /** `export` lines for a POSIX shell, values single-quoted. */
 export function renderEnvFile(env: Record<string, string>): string {
   const q = (v: string): string => `'${v.replaceAll("'", "'\\''")}'`;
@@ -26,30 +58,84 @@ export function renderEnvFile(env: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-export async function sandboxStart(opts: SandboxStartOptions, out: (line: string) => void): Promise<Sandbox> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'edge-sandbox-'));
+export function renderSandboxInfo(s: SandboxInfo): string {
+  const lines = [
+    `sandbox listening on ${s.url} (region ${s.region})`,
+    `  serves:       STS, IAM, S3 (path-style), CodeDeploy, CodeDeploy Commands, IoT, IoT data, all on this one endpoint`,
+    `  account:      ${s.accountId} (pipeline), credentials ${s.accessKeyId} / ${s.secretAccessKey}`,
+    `  signing CA:   ${s.signingCa}`,
+    `  IoT CA:       ${s.iotCa}`,
+    `  IoT MQTT:     ${s.iotDataEndpoint} (mutual TLS; DescribeEndpoint iot:Data-ATS)`,
+    `  IoT creds:    https://${s.iotCredentialsEndpoint}/role-aliases/<alias>/credentials (mutual TLS; iot:CredentialProvider)`,
+    `  state:        ${s.dir}`,
+    ...(s.limits ? [`  limits:       ${s.limits}`] : []),
+    `  environment:  source ${s.envFile}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const aborted = (signal: AbortSignal): Promise<void> =>
+  signal.aborted ? Promise.resolve() : new Promise((done) => signal.addEventListener('abort', () => done(), { once: true }));
+
+export async function sandboxStart(opts: SandboxStartOptions, deps: SandboxStartDeps): Promise<CommandOutcome<SandboxInfo>> {
+  const started = deps.now();
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'edge-sandbox-')));
   const config = opts.config ? loadSandboxConfig(opts.config) : undefined;
   const limits = mergeLimits(config?.limits ?? {}, limitsFromFlags(opts.limits ?? {}));
-  const sandbox = await startSandbox({
-    dir,
-    limits,
-    ...(opts.host ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    ...(config ? { config } : {}),
-    ...(opts.pickupTimeoutSeconds !== undefined ? { pickupTimeoutMs: opts.pickupTimeoutSeconds * 1000 } : {}),
-  });
-  const envFile = join(dir, 'sandbox.env');
-  writeFileSync(envFile, renderEnvFile(sandbox.env()), { mode: 0o600 });
-  out(`sandbox listening on ${sandbox.url} (region ${sandbox.region})`);
-  out(`  serves:       STS, IAM, S3 (path-style), CodeDeploy, CodeDeploy Commands, IoT, IoT data, all on this one endpoint`);
-  out(`  account:      ${sandbox.root.accountId} (pipeline), credentials ${sandbox.root.accessKeyId} / ${sandbox.root.secretAccessKey}`);
-  out(`  signing CA:   ${join(dir, 'ca.pem')}`);
-  out(`  IoT CA:       ${join(dir, 'iot-ca.pem')}`);
-  out(`  IoT MQTT:     ${sandbox.iot.dataEndpoint} (mutual TLS; DescribeEndpoint iot:Data-ATS)`);
-  out(`  IoT creds:    https://${sandbox.iot.credentialsEndpoint}/role-aliases/<alias>/credentials (mutual TLS; iot:CredentialProvider)`);
-  out(`  state:        ${dir}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = acquirePidLock(join(dir, LOCK_FILE));
+  if (!lock.held) {
+    const who = lock.owner === undefined ? 'another process' : `pid ${lock.owner}`;
+    throw new EdgeError('SANDBOX_RUNNING', `a sandbox (${who}) is already running on ${dir}`, { details: { dir, ...(lock.owner ? { pid: lock.owner } : {}) } });
+  }
+  const envFile = join(dir, ENV_FILE);
+  // an old env file would tell a waiting script we are up before we are
+  rmSync(envFile, { force: true });
+  let sandbox;
+  try {
+    sandbox = await startSandbox({
+      dir,
+      limits,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(config ? { config } : {}),
+      ...(opts.pickupTimeoutSeconds !== undefined ? { pickupTimeoutMs: opts.pickupTimeoutSeconds * 1000 } : {}),
+    });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  writeFileAtomic(envFile, renderEnvFile(sandbox.env()), { mode: 0o600 });
+  const startupMs = Math.round(deps.now() - started);
+  deps.note(`sandbox ready in ${(startupMs / 1000).toFixed(2)} s`);
   const limitsLine = describeLimits(limits);
-  if (limitsLine) out(`  limits:       ${limitsLine}`);
-  out(`  environment:  source ${envFile}`);
-  return sandbox;
+  const running = sandbox;
+  const untilDone = async (): Promise<ExitCodeValue> => {
+    await aborted(deps.stop);
+    rmSync(envFile, { force: true });
+    try {
+      await running.close();
+      return ExitCode.OK;
+    } catch {
+      return ExitCode.FAILED;
+    } finally {
+      lock.release();
+    }
+  };
+  const data: SandboxInfo = {
+    url: sandbox.url,
+    region: sandbox.region,
+    accountId: sandbox.root.accountId,
+    accessKeyId: sandbox.root.accessKeyId,
+    secretAccessKey: sandbox.root.secretAccessKey,
+    dir,
+    envFile,
+    signingCa: join(dir, 'ca.pem'),
+    iotCa: join(dir, 'iot-ca.pem'),
+    iotDataEndpoint: sandbox.iot.dataEndpoint,
+    iotCredentialsEndpoint: sandbox.iot.credentialsEndpoint,
+    ...(limitsLine ? { limits: limitsLine } : {}),
+    startupMs,
+  };
+  return { data, exit: ExitCode.OK, untilDone };
 }

@@ -4,6 +4,9 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, relative, isAbsolute } from 'node:path';
 import { HOOK_EVENTS, parseAppSpec } from '../../appspec/index.js';
+import type { CommandOutcome } from '../../shared/cli/commander.js';
+import { ExitCode } from '../../shared/cli/exit-codes.js';
+import { EdgeError } from '../../shared/errors.js';
 
 export const VALIDATE_SCHEMA_VERSION = 1;
 
@@ -15,10 +18,17 @@ export interface ValidateFinding {
 }
 
 export interface ValidateReport {
-  readonly schemaVersion: number;
   readonly appspec: string;
   readonly valid: boolean;
   readonly findings: readonly ValidateFinding[];
+}
+
+/** A custom event is valid AppSpec, but no standard deployment runs it: say what does. */
+export function customEventMessage(event: string): string {
+  return (
+    `hook ${event} is a custom lifecycle event: valid, but it runs only with edge-agent deploy -e <events> naming it ` +
+    `(e.g. -e ApplicationStop,...,${event}) or in a deployment whose service lifecycle includes it; standard fleet deployments skip it`
+  );
 }
 
 function inside(root: string, p: string): boolean {
@@ -31,7 +41,7 @@ export function validateBundle(path: string, appspecFilename: string): ValidateR
   const root = isDir ? resolve(path) : undefined;
   const appspecPath = isDir ? [appspecFilename, 'appspec.yaml', 'appspec.yml'].map((n) => join(path, n)).find((p) => existsSync(p)) : path;
   if (!appspecPath) {
-    return { schemaVersion: VALIDATE_SCHEMA_VERSION, appspec: join(path, appspecFilename), valid: false, findings: [{ severity: 'error', code: 'APPSPEC_NOT_FOUND', message: `no ${appspecFilename}, appspec.yaml or appspec.yml in ${path}` }] };
+    return { appspec: join(path, appspecFilename), valid: false, findings: [{ severity: 'error', code: 'APPSPEC_NOT_FOUND', message: `no ${appspecFilename}, appspec.yaml or appspec.yml in ${path}` }] };
   }
   const result = parseAppSpec(readFileSync(appspecPath, 'utf8'));
   const findings: ValidateFinding[] = result.warnings.map((w) => ({ severity: 'warning', code: w.code, message: w.message, ...(w.path ? { path: w.path } : {}) }));
@@ -41,7 +51,7 @@ export function validateBundle(path: string, appspecFilename: string): ValidateR
     const spec = result.appspec;
     for (const [event, scripts] of Object.entries(spec.hooks)) {
       if (!(HOOK_EVENTS as readonly string[]).includes(event)) {
-        findings.push({ severity: 'warning', code: 'HOOK_EVENT_CUSTOM', message: `hook ${event} is not a lifecycle event the agent runs in fleet deployments (only with edge-agent deploy -e)`, path: `hooks.${event}` });
+        findings.push({ severity: 'warning', code: 'HOOK_EVENT_CUSTOM', message: customEventMessage(event), path: `hooks.${event}` });
       }
       scripts.forEach((s, i) => {
         const p = resolve(root, s.location);
@@ -62,14 +72,18 @@ export function validateBundle(path: string, appspecFilename: string): ValidateR
       if (!inside(root, p) || !existsSync(p)) findings.push({ severity: 'error', code: 'INSTALL_SOURCE_MISSING', message: `files source ${f.source} is not in the revision`, path: `files[${i}].source` });
     });
   }
-  return { schemaVersion: VALIDATE_SCHEMA_VERSION, appspec: appspecPath, valid: !findings.some((f) => f.severity === 'error'), findings };
+  return { appspec: appspecPath, valid: !findings.some((f) => f.severity === 'error'), findings };
 }
 
-export function validateBundleCommand(path: string, opts: { appspecFilename: string; json: boolean }): { code: number; output: string } {
-  if (!existsSync(path)) return { code: 2, output: `ERROR: ${path} does not exist\n` };
-  const report = validateBundle(path, opts.appspecFilename);
-  if (opts.json) return { code: report.valid ? 0 : 1, output: `${JSON.stringify(report, null, 2)}\n` };
+export function renderValidateReport(report: ValidateReport): string {
   const lines = [`${report.appspec}: ${report.valid ? 'valid' : 'INVALID'}`];
   for (const f of report.findings) lines.push(`  ${f.severity} ${f.code}${f.path ? ` at ${f.path}` : ''}: ${f.message}`);
-  return { code: report.valid ? 0 : 1, output: `${lines.join('\n')}\n` };
+  return `${lines.join('\n')}\n`;
+}
+
+/** fleetctl validate PATH: exit 1 when the revision would fail, 2 when PATH does not exist. */
+export async function validate(path: string, opts: { appspecFilename: string }): Promise<CommandOutcome<ValidateReport>> {
+  if (!existsSync(path)) throw new EdgeError('CLI_USAGE', `${path} does not exist (give a revision folder or an AppSpec file)`);
+  const report = validateBundle(path, opts.appspecFilename);
+  return { data: report, exit: report.valid ? ExitCode.OK : ExitCode.FAILED };
 }

@@ -1,13 +1,11 @@
 // fleetctl ls / status, the core: registrations (ListOnPremisesInstances + BatchGet), and for
 // status the newest deployment per device and live health from the device shadow.
-import { ListOnPremisesInstancesCommand, type RegistrationStatus } from '@aws-sdk/client-codedeploy';
-import { GetThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
-import { isAwsError, type FleetAws } from './aws.js';
+import { isEdgeError } from '../../shared/errors.js';
+import type { RegistrationStatus } from '../aws/ports.js';
 import { deploymentsByInstance, type InstanceDeployment } from './deployments.js';
-import { THING_NAME, type Tag } from './model.js';
+import { THING_NAME, type FleetPorts, type Tag } from './model.js';
 import { batchGetInstances } from './observe.js';
-import { forEachLimited } from './pool.js';
-import { describeEndpoint } from './setup.js';
+import { allPages, forEachLimited } from './pool.js';
 import { sortTags } from './tags.js';
 
 export const LS_SCHEMA = 'fleetctl.ls/v1';
@@ -35,37 +33,28 @@ export interface StatusRow extends DeviceRow {
   readonly health: Health | null;
 }
 
-export async function listInstanceNames(aws: FleetAws, status: RegistrationStatus | undefined, tags: readonly Tag[]): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const r = await aws.send(
-      'codedeploy',
-      new ListOnPremisesInstancesCommand({
-        ...(status ? { registrationStatus: status } : {}),
-        ...(tags.length > 0 ? { tagFilters: tags.map((t) => ({ Key: t.Key, Value: t.Value, Type: 'KEY_AND_VALUE' as const })) } : {}),
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    names.push(...(r.instanceNames ?? []));
-    nextToken = r.nextToken;
-  } while (nextToken);
-  return names;
+export function listInstanceNames(aws: Pick<FleetPorts, 'codedeploy'>, status: RegistrationStatus | undefined, tags: readonly Tag[]): Promise<string[]> {
+  return allPages((nextToken) =>
+    aws.codedeploy.listOnPremisesInstances({
+      ...(status ? { registrationStatus: status } : {}),
+      ...(tags.length > 0 ? { tagFilters: tags } : {}),
+      ...(nextToken ? { nextToken } : {}),
+    }),
+  );
 }
 
-export async function describeDevices(aws: FleetAws, names: readonly string[]): Promise<DeviceRow[]> {
+/** The rows of the named instances that exist, sorted by name. */
+export async function describeDevices(aws: Pick<FleetPorts, 'codedeploy'>, names: readonly string[]): Promise<DeviceRow[]> {
   const infos = await batchGetInstances(aws, names);
-  return [...names]
-    .sort()
-    .map((n) => infos.get(n))
-    .filter((i) => i !== undefined)
+  return [...infos.values()]
+    .sort((a, b) => (a.instanceName < b.instanceName ? -1 : a.instanceName > b.instanceName ? 1 : 0))
     .map((i) => {
       const arn = i.iamUserArn ?? i.iamSessionArn;
       return {
-        name: i.instanceName as string,
+        name: i.instanceName,
         status: i.deregisterTime ? 'Deregistered' : 'Registered',
         ...(arn ? { arn } : {}),
-        tags: sortTags((i.tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }))),
+        tags: sortTags(i.tags),
         ...(i.registerTime ? { registeredAt: i.registerTime.toISOString() } : {}),
       };
     });
@@ -94,31 +83,36 @@ export function healthFromShadow(doc: Record<string, unknown>): Health {
   return { verdict: health.verdict ?? 'unknown', failing, ...(version ? { agentVersion: version } : {}), ...(ts ? { updatedAt: new Date(ts * 1000).toISOString() } : {}) };
 }
 
-export async function shadowHealth(aws: FleetAws, thingName: string): Promise<Health | null> {
+/** The device's health from its shadow; null when it has none (never reported, or not a thing). */
+export async function shadowHealth(aws: Pick<FleetPorts, 'iotdata'>, thingName: string): Promise<Health | null> {
   try {
-    const r = await aws.send('iotdata', new GetThingShadowCommand({ thingName }));
-    return healthFromShadow(JSON.parse(Buffer.from(r.payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>);
+    return healthFromShadow(await aws.iotdata.getThingShadow(thingName));
   } catch (e) {
-    if (isAwsError(e, 'ResourceNotFoundException', 'InvalidRequestException')) return null;
+    if (isEdgeError(e, 'AWS_NOT_FOUND') || isEdgeError(e, 'AWS_REQUEST_INVALID')) return null;
     throw e;
   }
 }
 
-export async function fleetStatus(aws: FleetAws, rows: readonly DeviceRow[], opts: { deployments: number; concurrency: number }): Promise<StatusRow[]> {
+/** Whether IoT answers in this account and region (no IoT, or no permission: no health column). */
+async function iotAvailable(aws: Pick<FleetPorts, 'iot'>): Promise<boolean> {
+  try {
+    await aws.iot.describeEndpoint('iot:Data-ATS');
+    return true;
+  } catch (e) {
+    if (isEdgeError(e) && e.code.startsWith('AWS_')) return false;
+    throw e;
+  }
+}
+
+export async function fleetStatus(aws: FleetPorts, rows: readonly DeviceRow[], opts: { deployments: number; concurrency: number }): Promise<StatusRow[]> {
   const names = new Set(rows.map((r) => r.name));
   const deployments = await deploymentsByInstance(aws, names, { activeOnly: false, limit: opts.deployments });
-  let iot = true;
-  if (!process.env['AWS_ENDPOINT_URL_IOT_DATA_PLANE']) {
-    try {
-      aws.setIotDataEndpoint(`https://${await describeEndpoint(aws, 'iot:Data-ATS')}`);
-    } catch {
-      iot = false; // no IoT in this account/region (or no permission): no health column
-    }
-  }
+  const things = (r: DeviceRow): boolean => r.status === 'Registered' && THING_NAME.test(r.name);
+  const iot = rows.some(things) && (await iotAvailable(aws));
   const out: StatusRow[] = new Array<StatusRow>(rows.length);
   await forEachLimited(rows, opts.concurrency, async (row, i) => {
     const last = deployments.get(row.name);
-    out[i] = { ...row, ...(last ? { lastDeployment: last } : {}), health: iot && row.status === 'Registered' && THING_NAME.test(row.name) ? await shadowHealth(aws, row.name) : null };
+    out[i] = { ...row, ...(last ? { lastDeployment: last } : {}), health: iot && things(row) ? await shadowHealth(aws, row.name) : null };
   });
   return out;
 }

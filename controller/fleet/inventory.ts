@@ -1,6 +1,7 @@
 // Fleet inventories (CSV or YAML) → device specs, validated as a whole: every bad row is reported
 // with its line, field and reason before anything touches AWS.
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
+import { EdgeError } from '../../shared/errors.js';
 import { readCsv } from './csv.js';
 import {
   DEFAULT_IOT_POLICY,
@@ -227,4 +228,12 @@ export function iotSettings(fromInventory: Partial<IotSettings>, fromFlags: Part
     policyName: fromFlags.policyName ?? fromInventory.policyName ?? DEFAULT_IOT_POLICY,
     ...(fromFlags.roleArn ?? fromInventory.roleArn ? { roleArn: fromFlags.roleArn ?? fromInventory.roleArn } : {}),
   };
+}
+
+/** Throws FLEET_INVENTORY_INVALID (exit 2) listing every problem as `source:line: field: reason`. */
+export function assertInventoryValid(problems: readonly InventoryProblem[], source: string): void {
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `  ${source}:${p.line}: ${p.field}: ${p.reason}`).join('\n');
+  const message = `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${source} (nothing was changed):\n${lines}`;
+  throw new EdgeError('FLEET_INVENTORY_INVALID', message, { details: { problems } });
 }

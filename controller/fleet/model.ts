@@ -1,5 +1,9 @@
 // The fleet model shared by fleetctl register / deregister / ls / status: what a device should be
 // (from the command line or an inventory), and the limits AWS puts on names, tags and ARNs.
+import type { AwsPorts } from '../aws/ports.js';
+
+/** The AWS ports the fleet commands use, in one account and region (a pool session). */
+export type FleetPorts = Pick<AwsPorts, 'codedeploy' | 'iot' | 'iotdata' | 'iam' | 'sts'> & { readonly region: string };
 
 export interface Tag {
   readonly Key: string;
@@ -47,7 +51,8 @@ export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)
 export const MAX_TAGS_PER_INSTANCE = 10;
 /** BatchGetOnPremisesInstances takes at most 100 names. */
 export const BATCH_GET_LIMIT = 100;
-/** Add/RemoveTags: AWS documents no number; 10 instance names per call is what works (anchors §1c). */
+/** Add/RemoveTags: AWS documents no number; 10 instance names per call is what
+ * practitioners use and what works against the service. */
 export const TAG_CALL_LIMIT = 10;
 /** Path of the IAM users fleetctl creates (`aws deploy register` uses /AWS/CodeDeploy/). */
 export const IAM_USER_PATH = '/edge-fleet/';
@@ -58,6 +63,7 @@ export const DEFAULT_IOT_POLICY = 'edge-agent-device';
 /** Why a name is not a usable instance name for this identity mode, or undefined. */
 export function nameProblem(name: string, mode: IdentityMode): string | undefined {
   if (!INSTANCE_NAME.test(name)) return 'must be 1-100 letters, digits or + = , . @ _ -';
+  if (name === '.' || name === '..') return "must not be '.' or '..' (it names the device's bundle folder)";
   if (name.startsWith('i-')) return "must not start with 'i-' (reserved for EC2 instances)";
   if (mode === 'iot' && !THING_NAME.test(name)) return 'is used as the IoT thing name, so may hold only letters, digits and : _ -';
   if (mode === 'create-iam-user' && !IAM_USER_NAME.test(name)) return 'is used as the IAM user name, so must be at most 64 characters';

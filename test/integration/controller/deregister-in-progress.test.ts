@@ -5,7 +5,7 @@ import { BatchGetOnPremisesInstancesCommand, CreateApplicationCommand, CreateDep
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeregisterReport } from '../../../controller/fleet/deregister.js';
+import type { DeregisterReport } from '../../../controller/registration/deregister.js';
 import type { StatusRow } from '../../../controller/fleet/fleet-state.js';
 import { sdkConfig } from '../../../sandbox/simulated-device.js';
 import { sessionArn, startFleet } from './register-fixtures.js';

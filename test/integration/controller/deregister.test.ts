@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { BatchGetOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeCertificateCommand, DescribeThingCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
-import type { DeregisterReport } from '../../../controller/fleet/deregister.js';
-import type { RegisterReport } from '../../../controller/fleet/register.js';
+import type { DeregisterReport } from '../../../controller/registration/deregister.js';
+import type { RegisterReport } from '../../../controller/registration/register.js';
 import { ROLE_ARN, sessionArn, startFleet } from './register-fixtures.js';
 
 const fleet = await startFleet();
@@ -53,10 +53,13 @@ t.test('deregister --tag with IoT cleanup', async (t) => {
   t.match(reReg.doc.summary, { registered: 3, unchanged: 1 }, 'deregistered devices register again from scratch');
 });
 
-t.test('usage errors exit 2; unknown names are reported, not failures', async (t) => {
+t.test('usage errors exit 2; an unknown name fails (exit 1), as in fleetctl status', async (t) => {
   t.equal((await fleet.fleetctl(['deregister'])).code, 2, 'no devices chosen');
   t.equal((await fleet.fleetctl(['deregister', 'x', '--tag', 'a=b'])).code, 2, 'two ways of choosing');
-  const r = await fleet.json<DeregisterReport>(['deregister', 'never-registered']);
-  t.equal(r.code, 0);
-  t.match(r.doc.devices, [{ name: 'never-registered', outcome: 'not-registered' }]);
+  const r = await fleet.json<DeregisterReport & { unknown?: string[] }>(['deregister', 'never-registered']);
+  t.equal(r.code, 1);
+  t.match(r.doc, { schema: 'fleetctl.deregister/v1', unknown: ['never-registered'] });
+  t.match(r.doc.devices, [{ name: 'never-registered', outcome: 'not-registered', error: { code: 'FLEET_DEVICE_UNKNOWN' } }]);
+  const st = await fleet.fleetctl(['status', 'never-registered']);
+  t.equal(st.code, r.code, 'status and deregister agree on an unknown name');
 });

@@ -7,6 +7,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
 import { runCli, spawnCli, type CliResult } from '../../helpers/cli.js';
+import { removeTempDir } from '../../helpers/temp-dir.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -55,6 +56,7 @@ export async function startFleet(): Promise<Fleet> {
       codedeploy.destroy();
       iot.destroy();
       await sb.close();
+      removeTempDir(work);
     },
   };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { BatchGetOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeCertificateCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
-import type { RegisterReport } from '../../../controller/fleet/register.js';
+import type { RegisterReport } from '../../../controller/registration/register.js';
 import { ROLE_ARN, sessionArn, startFleet } from './register-fixtures.js';
 
 const fleet = await startFleet();

@@ -6,7 +6,7 @@ import t from 'tap';
 import { BatchGetOnPremisesInstancesCommand, ListOnPremisesInstancesCommand } from '@aws-sdk/client-codedeploy';
 import { ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { parseOnPremisesConfig } from '../../../agent/config/onprem-config.js';
-import type { RegisterReport } from '../../../controller/fleet/register.js';
+import type { RegisterReport } from '../../../controller/registration/register.js';
 import { ACCOUNT, ROLE_ARN, sessionArn, startFleet } from './register-fixtures.js';
 
 const fleet = await startFleet();

@@ -9,6 +9,17 @@ t.test('the example revision is valid', async (t) => {
   t.match(res.stdout, /appspec.yml: valid\n$/);
 });
 
+t.test('a custom hook is valid, with a warning saying what runs it', async (t) => {
+  const rev = writeRevision(join(t.testdir(), 'rev'), 'version: 0.0\nos: linux\nhooks:\n  FlashFirmware:\n    - location: scripts/x.sh\n', {
+    'scripts/x.sh': { content: '#!/bin/sh\n', mode: 0o755 },
+  });
+  const res = await runCli('fleetctl', ['validate', rev, '--json']);
+  t.equal(res.code, 0, res.stderr);
+  const doc = JSON.parse(res.stdout) as { valid: boolean; findings: { severity: string; code: string; message: string }[] };
+  t.equal(doc.valid, true);
+  t.match(doc.findings, [{ severity: 'warning', code: 'HOOK_EVENT_CUSTOM', message: /edge-agent deploy -e .*service lifecycle that includes it|lifecycle includes it/ }]);
+});
+
 t.test('every problem is reported, with the official messages, as text and JSON', async (t) => {
   const dir = t.testdir();
   const rev = writeRevision(
@@ -22,12 +33,13 @@ t.test('every problem is reported, with the official messages, as text and JSON'
   t.match(res.stdout, 'error HOOK_SCRIPT_MISSING at hooks.BeforeInstall[0].location: Script does not exist at specified location: scripts/missing.sh');
   t.match(res.stdout, 'warning HOOK_SCRIPT_NOT_EXECUTABLE at hooks.AfterInstall[0].location');
   t.match(res.stdout, 'warning HOOK_EVENT_CUSTOM at hooks.CustomThing');
+  t.match(res.stdout, /CustomThing is a custom lifecycle event: valid, but it runs only with edge-agent deploy -e <events>/);
   t.match(res.stdout, 'error INSTALL_SOURCE_MISSING at files[0].source: files source nope is not in the revision');
 
   const json = await runCli('fleetctl', ['validate', rev, '--json']);
   t.equal(json.code, 1);
-  const report = JSON.parse(json.stdout) as { schemaVersion: number; valid: boolean; findings: { code: string }[] };
-  t.equal(report.schemaVersion, 1);
+  const report = JSON.parse(json.stdout) as { schema: string; valid: boolean; findings: { code: string; message: string }[] };
+  t.equal(report.schema, 'fleetctl.validate/v1');
   t.equal(report.valid, false);
   t.same(report.findings.map((f) => f.code).sort(), ['HOOK_EVENT_CUSTOM', 'HOOK_SCRIPT_MISSING', 'HOOK_SCRIPT_NOT_EXECUTABLE', 'HOOK_SCRIPT_NOT_EXECUTABLE', 'INSTALL_SOURCE_MISSING']);
 
@@ -38,5 +50,6 @@ t.test('every problem is reported, with the official messages, as text and JSON'
 
   const missing = await runCli('fleetctl', ['validate', join(dir, 'nothing-here')]);
   t.equal(missing.code, 2);
-  t.match(missing.stdout, /does not exist/);
+  t.match(missing.stderr, /does not exist.*\[CLI_USAGE\]/, 'errors go to stderr');
+  t.equal(missing.stdout, '', 'nothing on stdout without --json');
 });

@@ -1,0 +1,106 @@
+// The command-line definitions of `fleetctl rollout plan|start|status|ls|abort|resume`. Only flags
+// live here; each action imports its command module when it runs.
+import type { Command } from 'commander';
+import type { CliSession } from '../../shared/cli/commander.js';
+import type { RolloutDeps } from '../commands/rollout-common.js';
+import type { AbortFlags } from '../commands/rollout-abort.js';
+import type { PlanFlags } from '../commands/rollout-plan.js';
+import type { StartFlags } from '../commands/rollout-start.js';
+import type { StatusFlags, WhereFlags } from '../commands/rollout-status.js';
+import { positiveInt } from './fleet-options.js';
+
+export interface RolloutCliDeps {
+  readonly session: CliSession;
+  /** Built when a rollout command runs (main.ts knows the streams, the host and the process). */
+  readonly rolloutDeps: () => RolloutDeps;
+}
+
+const spec = <T extends object>(command: string, json: boolean | undefined, human: (d: T) => string) => ({ command, schemaVersion: 1, json: json === true, human });
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'the rollout config', 'fleet.yml')
+    .option('--profile <name>', 'AWS profile from ~/.aws/config')
+    .option('--endpoint-url <url>', 'send every AWS call to this endpoint (e.g. the sandbox); AWS_ENDPOINT_URL_<SERVICE> also work')
+    .option('--json', 'print one JSON document on stdout (progress as NDJSON on stderr)');
+}
+
+function bucketOptions(cmd: Command): Command {
+  return cmd
+    .option('--bucket <bucket>', 'the release bucket (instead of --config)')
+    .option('--prefix <prefix>', 'the release key prefix in the bucket (with --bucket)', '')
+    .option('--region <region>', "the release bucket's region (with --bucket; default AWS_REGION)")
+    .option('--application <name>', 'the application (ls with --bucket)');
+}
+
+export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
+  const rollout = program.command('rollout').description('roll a pushed release out to its environment, wave by wave; follow, list, abort and resume rollouts');
+
+  common(
+    rollout
+      .command('plan')
+      .description('show what a rollout of the release would do, per wave and target, changing nothing (exit 0 could run, 1 blocked)')
+      .requiredOption('--release <version>', 'the release version (or tag)')
+      .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)'),
+  ).action(async (o: PlanFlags) => {
+    const { renderPlan } = await import('../rollout/render.js');
+    await deps.session.run(spec('rollout.plan', o.json, renderPlan), async () => (await import('../commands/rollout-plan.js')).rolloutPlan(o, deps.rolloutDeps()));
+  });
+
+  common(
+    rollout
+      .command('start')
+      .description('run the rollout (or resume it: the id is application@version@environment); exit 0 all done, 1 halted')
+      .requiredOption('--release <version>', 'the release version (or tag)')
+      .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)')
+      .option('--detach', 'drive the rollout in a background process and return at once with its id')
+      .option('--log <file>', 'with --detach: the background output (default .fleetctl/<id>.log next to the config)'),
+  ).action(async (o: StartFlags) => {
+    const { renderStart } = await import('../rollout/render-results.js');
+    await deps.session.run(spec('rollout.start', o.json, renderStart), async () => (await import('../commands/rollout-start.js')).rolloutStart(o, deps.rolloutDeps()));
+  });
+
+  common(
+    rollout
+      .command('resume')
+      .description('the same as starting the rollout again')
+      .argument('<id>', 'the rollout id (application@version@environment)')
+      .option('--detach', 'drive the rollout in a background process and return at once')
+      .option('--log <file>', 'with --detach: the background output'),
+  ).action(async (id: string, o: StartFlags) => {
+    const { renderStart } = await import('../rollout/render-results.js');
+    await deps.session.run(spec('rollout.resume', o.json, renderStart), async () => (await import('../commands/rollout-start.js')).rolloutResume(id, o, deps.rolloutDeps()));
+  });
+
+  bucketOptions(
+    common(
+      rollout
+        .command('status')
+        .description("a rollout's waves and targets from its journal (any machine with read access to the bucket)")
+        .argument('[id]', 'the rollout id (or --release with --config)')
+        .option('--release <version>', 'the rollout of this release (with --config)')
+        .option('--environment <name>', 'with --release: this environment')
+        .option('--watch', 'follow until the rollout ends; exit as it ends (0 succeeded, 1 halted or aborted)')
+        .option('--interval <seconds>', 'with --watch: seconds between reads (default 5)', positiveInt),
+    ),
+  ).action(async (id: string | undefined, o: StatusFlags) => {
+    const { renderSummary } = await import('../rollout/render.js');
+    await deps.session.run(spec('rollout.status', o.json, renderSummary), async () => (await import('../commands/rollout-status.js')).rolloutStatus(id, o, deps.rolloutDeps()));
+  });
+
+  bucketOptions(common(rollout.command('ls').description('the rollouts of the application under the release prefix'))).action(async (o: WhereFlags) => {
+    const { renderLs } = await import('../rollout/render.js');
+    await deps.session.run(spec('rollout.ls', o.json, renderLs), async () => (await import('../commands/rollout-status.js')).rolloutLs(o, deps.rolloutDeps()));
+  });
+
+  common(
+    rollout
+      .command('abort')
+      .description('stop a rollout: no further target starts; without a driving controller, active deployments and stack updates are stopped too')
+      .argument('<id>', 'the rollout id (application@version@environment)')
+      .option('--reason <text>', 'why (recorded in the journal)'),
+  ).action(async (id: string, o: AbortFlags) => {
+    const { renderAbort } = await import('../rollout/render-results.js');
+    await deps.session.run(spec('rollout.abort', o.json, renderAbort), async () => (await import('../commands/rollout-abort.js')).rolloutAbort(id, o, deps.rolloutDeps()));
+  });
+}
