@@ -9,8 +9,11 @@ export type Step =
   | { readonly kind: 'start-wave'; readonly wave: string }
   | { readonly kind: 'record-before'; readonly target: string }
   | { readonly kind: 'deploy'; readonly target: string; readonly attempt: number; readonly token: string }
-  /** An intent without a fact: find what the call did (by its token) before deploying again. */
-  | { readonly kind: 'adopt'; readonly target: string; readonly attempt: number; readonly token: string }
+  /**
+   * An intent without a fact: find what the call did (by its token) before deploying again. While the
+   * rollout is being aborted, a call that never happened is not made now (`deployIfMissing` false).
+   */
+  | { readonly kind: 'adopt'; readonly target: string; readonly attempt: number; readonly token: string; readonly deployIfMissing: boolean }
   | { readonly kind: 'follow'; readonly target: string; readonly ref: TargetRef }
   | { readonly kind: 'finish-wave'; readonly wave: string; readonly outcome: 'passed' | 'halted'; readonly failed: number; readonly allowed: number; readonly reason?: string }
   | { readonly kind: 'finish'; readonly outcome: 'succeeded' | 'halted' | 'aborted'; readonly reason?: string }
@@ -48,7 +51,10 @@ export function nextSteps(plan: RolloutPlan, state: RolloutState): Step[] {
   const targets = wave.targets.map((name) => state.targets.get(name)).filter((t): t is TargetState => t !== undefined);
   const steps: Step[] = [];
   for (const t of targets) {
-    if (t.status === 'intent') steps.push({ kind: 'adopt', target: t.name, attempt: t.attempt, token: t.token ?? attemptToken(plan.rolloutId, t.name, t.attempt) });
+    if (t.status === 'intent') {
+      const token = t.token ?? attemptToken(plan.rolloutId, t.name, t.attempt);
+      steps.push({ kind: 'adopt', target: t.name, attempt: t.attempt, token, deployIfMissing: state.abort === undefined });
+    }
     if (t.status === 'in-progress' && t.ref) steps.push({ kind: 'follow', target: t.name, ref: t.ref });
   }
   const allowed = planned.maxFailedTargets;

@@ -183,3 +183,17 @@ t.test('the journal is checked: gaps, unknown targets, config drift', async (t) 
   const state = foldJournal([{ type: 'started', by: 't', waves: [{ name: 'devices', targets: ['lab-pis'] }], seq: 0, at: 'x' }]);
   t.match(planDrift(plan, state), [/the rollout started with waves \[devices: lab-pis\] but the config now plans/]);
 });
+
+t.test('while aborting, an intent is only looked for, never deployed anew', async (t) => {
+  const plan = planFor(FLEET_YML, 'v1.0.0');
+  const journal: JournalEntry[] = [];
+  let seq = 0;
+  const add = (b: EntryBody) => journal.push({ ...b, seq: seq++, at: 'x' } as JournalEntry);
+  add({ type: 'started', by: 't', waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((x) => x.name) })) });
+  add({ type: 'wave-started', wave: 'devices' });
+  add({ type: 'target-before', target: 'lab-pis', previous: { kind: 'revision' } });
+  add({ type: 'target-intent', target: 'lab-pis', attempt: 1, token: 'k' });
+  t.match(nextSteps(plan, foldJournal(journal)), [{ kind: 'adopt', deployIfMissing: true }]);
+  add({ type: 'abort-requested', by: 'ops', reason: 'stop' });
+  t.match(nextSteps(plan, foldJournal(journal)), [{ kind: 'adopt', deployIfMissing: false }]);
+});

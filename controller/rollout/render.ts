@@ -1,0 +1,107 @@
+// The rollout commands' results for people: the plan per wave and target, a rollout's summary,
+// the list of rollouts. Every text that came from AWS, a journal or a config is shown on one line
+// without control characters (a hostile name cannot move the cursor or fake a line). Pure.
+import type { Problem, TargetInspection } from './inspect.js';
+import type { Previous, TargetRef } from './journal-model.js';
+import type { RolloutSummary, TargetSummary } from './summary.js';
+
+/** One line of printable text: control characters become `?`, newlines a space. */
+export const clean = (s: string | undefined): string => (s ?? '').replace(/[\r\n\t]+/g, ' ').replace(/\p{Cc}/gu, '?');
+
+export interface PlanWaveView {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly maxFailedTargets: number;
+  readonly targets: readonly TargetInspection[];
+}
+
+export interface PlanView {
+  readonly rolloutId: string;
+  readonly application: string;
+  readonly version: string;
+  readonly environment: string;
+  readonly release: { readonly manifest: string; readonly pushed: boolean };
+  readonly journal: { readonly location: string; readonly state: string };
+  readonly waves: readonly PlanWaveView[];
+  readonly problems: readonly (Problem & { readonly target?: string })[];
+  readonly couldRun: boolean;
+}
+
+function targetLine(t: TargetInspection): string[] {
+  const role = t.role.arn ? `role ${t.role.assumable ? 'assumable' : 'NOT assumable'}` : `own credentials${t.role.assumable ? '' : ' (unreachable)'}`;
+  const facts = [`${t.account}/${t.region}`, role];
+  if (t.devices) facts.push(`${t.devices.matched} device(s)${t.devices.overLimit ? ' (over the CodeDeploy limit)' : ''}`);
+  if (t.busy) facts.push(`BUSY: ${clean(t.busyReason)}`);
+  const lines = [`    ${clean(t.target)} [${t.kind}] ${facts.join(', ')}`];
+  if (t.current) lines.push(`      now: ${clean(t.current)}`);
+  return lines;
+}
+
+export function renderPlan(p: PlanView): string {
+  const lines = [`rollout ${clean(p.rolloutId)}: release ${clean(p.version)} to environment ${clean(p.environment)}`];
+  lines.push(`  release manifest: ${clean(p.release.manifest)}${p.release.pushed ? '' : ' (not pushed yet)'}`);
+  lines.push(`  journal: ${clean(p.journal.location)} (${p.journal.state})`);
+  for (const w of p.waves) {
+    lines.push(`  wave ${clean(w.name)}: ${w.targets.length} target(s), ${w.concurrency} at once, ${w.maxFailedTargets} failure(s) allowed`);
+    for (const t of w.targets) lines.push(...targetLine(t));
+  }
+  if (p.problems.length > 0) {
+    lines.push('problems:');
+    for (const x of p.problems) lines.push(`  ${x.blocking ? 'BLOCKS' : 'note  '} ${x.target ? `${clean(x.target)}: ` : ''}${clean(x.problem)}\n         what to do: ${clean(x.action)}`);
+  }
+  lines.push(p.couldRun ? 'the rollout could run: fleetctl rollout start' : 'the rollout cannot run until the problems marked BLOCKS are fixed');
+  return `${lines.join('\n')}\n`;
+}
+
+export function refText(ref: TargetRef | undefined): string {
+  if (!ref) return '';
+  if (ref.kind === 'deployment') return `deployment ${clean(ref.deploymentId)}`;
+  if (ref.kind === 'change-set') return `change set ${clean(ref.changeSetName)}`;
+  return `${ref.objects} object(s) copied`;
+}
+
+export function previousText(p: Previous | undefined): string {
+  if (!p) return '';
+  if (p.kind === 'revision') return p.revision ? `s3://${clean(p.revision.bucket)}/${clean(p.revision.key)}` : 'nothing';
+  if (p.kind === 'stack') return p.exists ? `stack ${clean(p.status)}${p.templateKey ? ` ${clean(p.templateKey)}` : ''}` : 'no stack';
+  return p.release ? `release ${clean(p.release)}` : 'nothing';
+}
+
+function targetSummaryLine(t: TargetSummary): string {
+  const bits = [clean(t.name).padEnd(20), t.status.padEnd(11)];
+  if (t.ref) bits.push(refText(t.ref) + (t.adopted ? ' (adopted after a restart)' : ''));
+  if (t.attempt > 1) bits.push(`attempt ${t.attempt}`);
+  if (t.previous) bits.push(`replaced ${previousText(t.previous)}`);
+  if (t.reason) bits.push(`: ${clean(t.reason)}`);
+  return `    ${bits.join(' ')}`;
+}
+
+export function renderSummary(s: RolloutSummary): string {
+  const lines = [`rollout ${clean(s.rolloutId)}: ${s.state.toUpperCase()}${s.reason ? ` (${clean(s.reason)})` : ''}`];
+  const c = s.counts;
+  lines.push(`  targets: ${c.succeeded} succeeded, ${c.failed} failed, ${c.inProgress} in progress, ${c.pending} pending (of ${c.targets})`);
+  if (s.startedAt) lines.push(`  started ${s.startedAt} by ${clean(s.startedBy)}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}`);
+  if (s.abort) lines.push(`  abort requested by ${clean(s.abort.by)}: ${clean(s.abort.reason)}`);
+  if (s.lease?.live && !s.finishedAt) lines.push(`  driven by ${clean(s.lease.holder)} (lease until ${s.lease.until})`);
+  for (const w of s.waves) {
+    lines.push(`  wave ${clean(w.name)}: ${w.status}${w.failed ? `, ${w.failed} failed` : ''}${w.allowed !== undefined ? ` (${w.allowed} allowed)` : ''}`);
+    for (const t of w.targets) lines.push(targetSummaryLine(t));
+  }
+  lines.push(`  journal: ${clean(s.journal)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface LsEntry {
+  readonly rolloutId: string;
+  readonly state: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly targets: number;
+  readonly failed: number;
+}
+
+export function renderLs(d: { rollouts: readonly LsEntry[]; location: string }): string {
+  if (d.rollouts.length === 0) return `no rollouts under ${clean(d.location)}\n`;
+  const rows = d.rollouts.map((r) => `${clean(r.rolloutId).padEnd(40)} ${r.state.padEnd(11)} ${String(r.targets).padStart(4)} target(s) ${String(r.failed).padStart(3)} failed  ${r.startedAt ?? ''}`);
+  return `${rows.join('\n')}\n`;
+}

@@ -1,0 +1,102 @@
+// A rollout as `status`, `start` and `ls` show it: its state, each wave and target with what was
+// deployed (the deployment id or change set), what it replaced and why it failed, read from the
+// journal alone. Pure.
+import type { JournalEntry, Previous, RolloutState, TargetRef } from './journal-model.js';
+
+export type RolloutStateName = 'not-started' | 'running' | 'succeeded' | 'halted' | 'aborted';
+
+export interface TargetSummary {
+  readonly name: string;
+  readonly status: string;
+  readonly attempt: number;
+  readonly ref?: TargetRef;
+  readonly adopted?: boolean;
+  readonly previous?: Previous;
+  readonly reason?: string;
+}
+
+export interface WaveSummary {
+  readonly name: string;
+  readonly status: string;
+  readonly failed: number;
+  readonly allowed?: number;
+  readonly reason?: string;
+  readonly targets: readonly TargetSummary[];
+}
+
+export interface LeaseSummary {
+  readonly holder: string;
+  readonly until: string;
+  /** Unexpired at the time of reading. */
+  readonly live: boolean;
+}
+
+export interface RolloutSummary {
+  readonly rolloutId: string;
+  readonly state: RolloutStateName;
+  readonly reason?: string;
+  readonly startedBy?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly abort?: { readonly by: string; readonly reason: string };
+  /** s3://bucket/prefix/journal/ */
+  readonly journal: string;
+  readonly lease?: LeaseSummary;
+  readonly counts: { readonly targets: number; readonly succeeded: number; readonly failed: number; readonly inProgress: number; readonly pending: number };
+  readonly waves: readonly WaveSummary[];
+}
+
+export function stateName(state: RolloutState): RolloutStateName {
+  if (state.outcome) return state.outcome;
+  return state.started ? 'running' : 'not-started';
+}
+
+export function summarize(rolloutId: string, state: RolloutState, entries: readonly JournalEntry[], journal: string, lease?: LeaseSummary): RolloutSummary {
+  const targets = [...state.targets.values()];
+  const count = (pred: (s: string) => boolean): number => targets.filter((t) => pred(t.status)).length;
+  const waves = state.waves.map(
+    (w): WaveSummary => ({
+      name: w.name,
+      status: w.status,
+      failed: w.failed,
+      ...(w.allowed !== undefined ? { allowed: w.allowed } : {}),
+      ...(w.reason ? { reason: w.reason } : {}),
+      targets: w.targets.map((name): TargetSummary => {
+        const t = state.targets.get(name);
+        return {
+          name,
+          status: t?.status ?? 'pending',
+          attempt: t?.attempt ?? 0,
+          ...(t?.ref ? { ref: t.ref } : {}),
+          ...(t?.adopted ? { adopted: true } : {}),
+          ...(t?.previous ? { previous: t.previous } : {}),
+          ...(t?.reason ? { reason: t.reason } : {}),
+        };
+      }),
+    }),
+  );
+  const started = entries.find((e) => e.type === 'started');
+  const finished = entries.find((e) => e.type === 'finished');
+  return {
+    rolloutId,
+    state: stateName(state),
+    ...(state.reason ? { reason: state.reason } : {}),
+    ...(state.startedBy ? { startedBy: state.startedBy } : {}),
+    ...(started ? { startedAt: started.at } : {}),
+    ...(finished ? { finishedAt: finished.at } : {}),
+    ...(state.abort ? { abort: { ...state.abort } } : {}),
+    journal,
+    ...(lease ? { lease } : {}),
+    counts: {
+      targets: targets.length,
+      succeeded: count((s) => s === 'succeeded'),
+      failed: count((s) => s === 'failed'),
+      inProgress: count((s) => s === 'intent' || s === 'in-progress'),
+      pending: count((s) => s === 'pending'),
+    },
+    waves,
+  };
+}
+
+/** 0 succeeded, 1 halted or aborted; a rollout still running (or not started) is 0 for `status`. */
+export const exitOfState = (state: RolloutStateName): 0 | 1 => (state === 'halted' || state === 'aborted' ? 1 : 0);
