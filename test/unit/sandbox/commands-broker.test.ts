@@ -127,7 +127,7 @@ t.test('pickup timeout: not polled in time → Failed with the agent-not-running
   t.equal(await broker.poll(HOST_A, undefined, 0), undefined, 'withdrawn from the queue');
 });
 
-t.test('completion timeout after pickup; PostHostCommandUpdate heartbeats extend it', async (t) => {
+t.test('completion timeout after pickup', async (t) => {
   const broker = createCommandBroker();
   t.teardown(() => broker.close());
 
@@ -141,14 +141,53 @@ t.test('completion timeout after pickup; PostHostCommandUpdate heartbeats extend
   broker.complete(HOST_A, cmd.HostCommandIdentifier, 'Succeeded', SUCCESS);
   t.equal(broker.acknowledge(HOST_A, cmd.HostCommandIdentifier), 'Failed', 'a late completion does not change the outcome');
 
+});
+
+/** A TimerPort whose time moves only when the test says so (no race with a loaded machine). */
+function manualTimers() {
+  let now = 0;
+  const due = new Map<object, { at: number; fn: () => void }>();
+  return {
+    set: (ms: number, fn: () => void) => {
+      const h = {};
+      due.set(h, { at: now + ms, fn });
+      return h;
+    },
+    clear: (h: object | undefined) => void (h && due.delete(h)),
+    advance(ms: number) {
+      now += ms;
+      for (const [h, e] of [...due].sort((a, b) => a[1].at - b[1].at)) {
+        if (e.at > now) continue;
+        due.delete(h);
+        e.fn();
+      }
+    },
+  };
+}
+
+t.test('PostHostCommandUpdate heartbeats extend the completion timeout', async (t) => {
+  const timers = manualTimers();
+  const broker = createCommandBroker({ timers });
+  t.teardown(() => broker.close());
   const kept = broker.dispatch(request(HOST_A, 'ValidateService', { completionTimeoutMs: 100 }));
-  const cmd2 = (await broker.poll(HOST_A, undefined, 0))!;
+  const cmd = (await broker.poll(HOST_A, undefined, 0))!;
+  broker.acknowledge(HOST_A, cmd.HostCommandIdentifier);
   for (let i = 0; i < 4; i++) {
-    await sleep(50);
-    t.equal(broker.update(HOST_A, cmd2.HostCommandIdentifier, { estimatedCompletionTime: new Date() }), 'InProgress');
+    timers.advance(50);
+    t.equal(broker.update(HOST_A, cmd.HostCommandIdentifier, { estimatedCompletionTime: new Date() }), 'InProgress');
   }
-  broker.complete(HOST_A, cmd2.HostCommandIdentifier, 'Succeeded', SUCCESS);
+  broker.complete(HOST_A, cmd.HostCommandIdentifier, 'Succeeded', SUCCESS);
   t.match(await kept, { status: 'Succeeded', diagnostics: { errorCode: 'Success' } }, 'still running after 200 ms thanks to heartbeats');
+
+  const lapsed = broker.dispatch(request(HOST_A, 'ValidateService', { completionTimeoutMs: 100 }));
+  const cmd2 = (await broker.poll(HOST_A, undefined, 0))!;
+  broker.acknowledge(HOST_A, cmd2.HostCommandIdentifier);
+  timers.advance(50);
+  broker.update(HOST_A, cmd2.HostCommandIdentifier, { estimatedCompletionTime: new Date() });
+  timers.advance(99);
+  t.equal(broker.acknowledge(HOST_A, cmd2.HostCommandIdentifier), 'InProgress', 'the heartbeat restarted the 100 ms');
+  timers.advance(1);
+  t.match(await lapsed, { status: 'Failed', diagnostics: { message: /did not report its completion within/ } }, 'no heartbeat: it times out');
 });
 
 t.test('StopDeployment: a queued command is withdrawn, a running one fails', async (t) => {
