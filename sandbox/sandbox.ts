@@ -57,6 +57,8 @@ export interface SandboxOptions {
   readonly limits?: LimitsConfig;
   /** Simulated CloudFormation provisioning time per resource (default 0; Metadata SandboxDelayMs overrides it). */
   readonly cloudformationDelayMs?: number;
+  /** How CloudFormation waits out a provisioning delay (default: a timer); tests pass one they release themselves. */
+  readonly cloudformationSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface Sandbox {
@@ -168,6 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store,
     log,
     delayMs: options.cloudformationDelayMs ?? 0,
+    ...(options.cloudformationSleep ? { sleep: options.cloudformationSleep } : {}),
     mayAssumeRole: cloudFormationMayAssume(roles),
     readTemplateUrl: createTemplateUrlReader({ store, sandboxUrl: () => server.url }),
   });

@@ -54,20 +54,36 @@ t.test('a failing resource rolls a create back, with the reason in its event', a
   t.equal((await settled(sb, cfn, stack.StackId!)).StackStatus, 'DELETE_COMPLETE', 'a ROLLBACK_COMPLETE stack can be deleted');
 });
 
+/** A provisioning delay that lasts until the test opens the gate: "in progress" never races the clock. */
+function gatedSleep() {
+  let open: () => void = () => undefined;
+  let gate = new Promise<void>((r) => (open = r));
+  return {
+    sleep: (ms: number, signal: AbortSignal): Promise<void> => (ms > 0 ? Promise.race([gate, new Promise<void>((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]) : Promise.resolve()),
+    /** Lets every waiting (and later) delay finish until `close()`. */
+    release: () => open(),
+    close: () => (gate = new Promise<void>((r) => (open = r))),
+  };
+}
+
 t.test('a failing update rolls back to the previous template and parameters', async (t) => {
-  const sb = await startSandbox({ cloudformationDelayMs: 1000 });
+  const gated = gatedSleep();
+  const sb = await startSandbox({ cloudformationDelayMs: 1000, cloudformationSleep: gated.sleep });
   t.teardown(() => sb.close());
   const cfn = cfnClient(sb);
   const template = FAILING("!If [Failing, !Ref Fail, '']");
   await cfn.send(new CreateStackCommand({ StackName: 'upd', TemplateBody: template }));
   t.match(await failure(cfn.send(new UpdateStackCommand({ StackName: 'upd', TemplateBody: template, Parameters: [{ ParameterKey: 'Fail', ParameterValue: 'x' }] }))),
     { name: 'ValidationError', message: /is in CREATE_IN_PROGRESS state and can not be updated\.$/ }, 'no update while in progress');
+  gated.release();
   const created = await settled(sb, cfn, 'upd');
+  gated.close();
   t.equal(created.StackStatus, 'CREATE_COMPLETE');
   await cfn.send(new UpdateStackCommand({ StackName: 'upd', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Fail', ParameterValue: 'Throughput exceeds the limit' }] }));
   t.match(await failure(cfn.send(new UpdateStackCommand({ StackName: 'upd', UsePreviousTemplate: true }))),
     { name: 'ValidationError', message: /is in UPDATE_IN_PROGRESS state and can not be updated\.$/ });
   t.match(await failure(cfn.send(new DeleteStackCommand({ StackName: 'upd' }))), { message: 'Stack [upd] cannot be deleted while in status UPDATE_IN_PROGRESS' });
+  gated.release();
   const rolled = await settled(sb, cfn, 'upd');
   t.equal(rolled.StackStatus, 'UPDATE_ROLLBACK_COMPLETE');
   t.same(rolled.Parameters, [{ ParameterKey: 'Fail', ParameterValue: '' }], 'the previous parameters are back');
