@@ -1,0 +1,89 @@
+// The real fleetctl rolling releases out against one sandbox: two device fleets (virtual hosts in
+// two accounts) then two tenants (stack + web). A full rollout deploys each group and executes each
+// stack's change set once; a device fleet failing the revision halts its wave (max_failed 0) and the
+// tenant wave is never touched; a failing stack resource is a failed target whose reason is the
+// stack event's; two controllers started at once: one drives, the other exits 1 naming the holder.
+import t from 'tap';
+import {
+  callsPerAccount, DEVICE_ACCOUNTS, rolloutId, startEstate, status, TENANTS, type Estate,
+} from './rollout-fixture.js';
+
+t.setTimeout(240_000);
+
+let e: Estate;
+t.before(async () => {
+  e = await startEstate(t);
+});
+
+const targetsOf = (doc: Awaited<ReturnType<typeof status>>) =>
+  Object.fromEntries(doc.waves.flatMap((w) => w.targets.map((x) => [String(x['name'] ?? x['target']), x])));
+const once = (ids: readonly string[]) => Object.fromEntries(ids.map((id) => [id, 1]));
+
+t.test('a full rollout reaches every device fleet and tenant, each deployed once', async (t) => {
+  await e.push('v1.0.0');
+  const mark = e.sb.calls.mark();
+  const r = await e.fleetctl(['rollout', 'start', '--release', 'v1.0.0']);
+  t.equal(r.code, 0, 'exit 0', { stderr: r.stderr });
+  t.match(r.stdout, /rollout air-quality@v1.0.0@production: SUCCEEDED/);
+  t.match(r.stdout, /targets: 6 succeeded, 0 failed/);
+  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
+  t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), once(TENANTS));
+  const doc = await status(e, 'v1.0.0');
+  t.match(doc, { state: 'succeeded', counts: { succeeded: 6 } });
+});
+
+t.test('a device fleet failing the revision halts its wave; the tenant wave is untouched', async (t) => {
+  await e.push('v2.0.0-bad');
+  const mark = e.sb.calls.mark();
+  const r = await e.fleetctl(['rollout', 'start', '--release', 'v2.0.0-bad']);
+  t.equal(r.code, 1, 'exit 1', { stderr: r.stderr });
+  t.match(r.stdout, /HALTED/);
+  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
+  t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), {}, 'no stack touched');
+  t.same(callsPerAccount(e.sb, mark, 'CreateChangeSet'), {}, 'no change set made');
+  t.same(callsPerAccount(e.sb, mark, 'PutObject')[TENANTS[0]] ?? 0, 0, 'no web file written');
+  const doc = await status(e, 'v2.0.0-bad');
+  t.equal(doc.state, 'halted');
+  const targets = targetsOf(doc);
+  t.match(targets['d1'], { status: 'succeeded' });
+  t.match(targets['d2'], { status: 'failed', reason: /pi-2-\d+: ValidateService failed/ });
+  for (const name of ['t1-stack', 't2-stack', 't1-web', 't2-web']) {
+    t.match(targets[name], { status: 'pending', attempt: 0 }, `${name} never started`);
+  }
+  t.match(doc.waves, [{ name: 'devices', status: 'halted', failed: 1, allowed: 0 }, { name: 'tenants', status: 'pending' }]);
+  t.match(doc.counts, { succeeded: 1, failed: 1, pending: 4 });
+});
+
+t.test('a failing stack resource is a failed target with the stack event\'s reason', async (t) => {
+  await e.push('v3.0.0-broken');
+  const r = await e.fleetctl(['rollout', 'start', '--release', 'v3.0.0-broken']);
+  t.equal(r.code, 1, 'exit 1', { stderr: r.stderr });
+  const doc = await status(e, 'v3.0.0-broken');
+  t.equal(doc.state, 'halted');
+  const targets = targetsOf(doc);
+  t.match(targets['d1'], { status: 'succeeded' });
+  t.match(targets['d2'], { status: 'succeeded' });
+  t.match(targets['t1-stack'], { status: 'failed', reason: /disk full on the broken release/ });
+  t.match(targets['t2-stack'], { status: 'failed', reason: /disk full on the broken release/ });
+  t.match(doc.counts, { succeeded: 4, failed: 2, inProgress: 0, pending: 0 });
+  t.match(doc.waves, [{ name: 'devices', status: 'passed' }, { name: 'tenants', status: 'halted', failed: 2 }]);
+});
+
+t.test('two controllers started at once: one drives, the other exits 1 naming the holder', async (t) => {
+  await e.push('v4.0.0');
+  const mark = e.sb.calls.mark();
+  const [a, b] = await Promise.all([
+    e.fleetctl(['rollout', 'start', '--release', 'v4.0.0']),
+    e.fleetctl(['rollout', 'start', '--release', 'v4.0.0']),
+  ]);
+  const codes = [a.code, b.code].sort();
+  t.same(codes, [0, 1], 'one exits 0, the other 1', { first: a.stderr, second: b.stderr });
+  const loser = a.code === 1 ? a : b;
+  const winner = a.code === 1 ? b : a;
+  const holder = /the rollout is being driven by arn:aws:iam::111111111111:root on \S+ pid \d+ \(lease until [^)]+\) \[ROLLOUT_LEASE_HELD\]/;
+  t.match(loser.stderr, holder);
+  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
+  t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), once(TENANTS));
+  t.match(await status(e, 'v4.0.0'), { state: 'succeeded', counts: { succeeded: 6 } });
+  t.match(winner.stdout, new RegExp(`rollout ${rolloutId('v4.0.0')}: SUCCEEDED`));
+});
