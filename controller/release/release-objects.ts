@@ -33,16 +33,8 @@ export function planObjects(release: PreparedRelease, keyPrefix: string, meta: R
   return out;
 }
 
-export interface ManifestFacts {
-  readonly application: string;
-  readonly version: string;
-  readonly bucket: string;
-  readonly region: string;
-  readonly kmsKeyId?: string;
-  readonly keyPrefix: string;
-  readonly createdAt: string;
-  readonly source?: { readonly commit?: string; readonly ref?: string };
-}
+/** The manifest's fields other than its schema and parts. */
+export type ManifestFacts = Omit<ReleaseManifest, 'schema' | 'parts'>;
 
 /** The manifest of the stored release; `stored` holds every planned key. */
 export function buildManifest(facts: ManifestFacts, release: PreparedRelease, stored: ReadonlyMap<string, StoredObject>): ReleaseManifest {

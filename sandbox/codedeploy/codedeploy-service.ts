@@ -16,6 +16,7 @@ import { findRegisteredByArn, onPremisesInstanceOperations } from './on-premises
 import { DeploymentOrchestrator } from './orchestrator.js';
 import { revisionOperations } from './revisions.js';
 import { loadState, toEpochSeconds, type CodeDeployState } from './state.js';
+import { parseJsonBody } from '../json-body.js';
 
 export const TARGET_PREFIX = 'CodeDeploy_20141006.';
 /** The official agent/service pickup timeout. */
@@ -75,7 +76,7 @@ export function createCodeDeployService(deps: CodeDeployServiceDeps): CodeDeploy
       changed: () => deps.store.changed(),
       runner: orchestrator,
     };
-    const output = await operation(ctx, parseBody(req.body));
+    const output = await operation(ctx, parseJsonBody(req.body) as Input);
     return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(output) };
   };
 
@@ -95,16 +96,3 @@ export function createCodeDeployService(deps: CodeDeployServiceDeps): CodeDeploy
   });
 }
 
-function parseBody(body: Buffer): Input {
-  if (body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new AwsError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AwsError('SerializationException', 'The request body must be a JSON object.');
-  }
-  return parsed as Input;
-}

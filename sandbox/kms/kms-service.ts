@@ -10,6 +10,7 @@ import { optionalString, page, requiredString, validation } from './kms-call.js'
 import { decrypt, encrypt, generateDataKey } from './kms-data.js';
 import type { KmsKey } from './kms-keys.js';
 import { aliasArn, authorizeKey, createKeyRecord, kmsDoc, resolveKey, setOwn } from './kms-keys.js';
+import { parseJsonBody } from '../json-body.js';
 
 export const KMS_TARGET_PREFIX = 'TrentService.';
 const GRANT_OPERATIONS = [
@@ -197,18 +198,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
 
 export const KMS_OPERATIONS = Object.keys(OPERATIONS);
 
-function parseBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new AwsError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AwsError('SerializationException', 'The request body must be a JSON object.');
-  return parsed as Record<string, unknown>;
-}
-
 export function createKmsService(deps: { store: SandboxStore; clock?: Clock }): ServiceHandler {
   const clock = deps.clock ?? { now: () => new Date() };
   return async (req: SandboxRequest): Promise<SandboxResponse> => {
@@ -218,7 +207,7 @@ export function createKmsService(deps: { store: SandboxStore; clock?: Clock }): 
     if (req.method !== 'POST' || !operation) {
       throw new AwsError('UnknownOperationException', `The sandbox KMS does not serve ${target || '(no X-Amz-Target)'}; it serves ${KMS_OPERATIONS.join(', ')}`);
     }
-    const call: KmsCall = { store: deps.store, clock, caller: req.principal, region: req.region, input: parseBody(req.body), context: {} };
+    const call: KmsCall = { store: deps.store, clock, caller: req.principal, region: req.region, input: parseJsonBody(req.body), context: {} };
     return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(operation(call)) };
   };
 }
