@@ -18,7 +18,7 @@ export interface Campaign {
   readonly versionPrefix: string;
 }
 
-const VERSIONS = 8;
+const VERSIONS = 16; // enough for the kill count on a fast machine too, where rollouts often finish before their kill point
 const KILLS_PER_VERSION = 4;
 /** A kill lands up to this long after the aimed wave shows progress (calls, journal writes, polling). */
 const KILL_DELAY_MS = { devices: 2500, tenants: 700 } as const;
