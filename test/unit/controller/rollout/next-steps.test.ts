@@ -101,6 +101,14 @@ const runToEnd = (plan: RolloutPlan, world: World, crashes: Set<number>) => {
   }
 };
 
+/** A journal that has started `plan`, and a function appending the next entry to it. */
+function startedJournal(plan: RolloutPlan): { journal: JournalEntry[]; add: (b: EntryBody) => void } {
+  const journal: JournalEntry[] = [];
+  const add = (b: EntryBody): void => void journal.push({ ...b, seq: journal.length, at: 'x' } as JournalEntry);
+  add({ type: 'started', by: 't', waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((x) => x.name) })) });
+  return { journal, add };
+}
+
 t.test('a clean run deploys every target once, wave by wave', async (t) => {
   const plan = planFor(FLEET_YML, 'v1.0.0');
   const world = new World(new Set());
@@ -144,10 +152,7 @@ t.test('random crash sets across failing rollouts: exactly once, and the budget 
 t.test('concurrency bounds the targets in flight', async (t) => {
   const yml = FLEET_YML.replace('concurrency: 20', 'concurrency: 1');
   const plan = planFor(yml, 'v1.0.0');
-  const journal: JournalEntry[] = [];
-  let seq = 0;
-  const add = (b: EntryBody) => journal.push({ ...b, seq: seq++, at: 'x' } as JournalEntry);
-  add({ type: 'started', by: 't', waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((x) => x.name) })) });
+  const { journal, add } = startedJournal(plan);
   for (const w of ['devices']) add({ type: 'wave-started', wave: w });
   for (const x of ['lab-pis', 'eu-pis']) add({ type: 'target-finished', target: x, outcome: 'succeeded' });
   add({ type: 'wave-finished', wave: 'devices', outcome: 'passed', failed: 0, allowed: 0 });
@@ -159,10 +164,7 @@ t.test('concurrency bounds the targets in flight', async (t) => {
 
 t.test('an abort stops new deployments, lets running ones finish, and ends aborted', async (t) => {
   const plan = planFor(FLEET_YML, 'v1.0.0');
-  const journal: JournalEntry[] = [];
-  let seq = 0;
-  const add = (b: EntryBody) => journal.push({ ...b, seq: seq++, at: 'x' } as JournalEntry);
-  add({ type: 'started', by: 't', waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((x) => x.name) })) });
+  const { journal, add } = startedJournal(plan);
   add({ type: 'wave-started', wave: 'devices' });
   add({ type: 'target-before', target: 'lab-pis', previous: { kind: 'revision' } });
   add({ type: 'target-intent', target: 'lab-pis', attempt: 1, token: 'k' });
@@ -186,10 +188,7 @@ t.test('the journal is checked: gaps, unknown targets, config drift', async (t) 
 
 t.test('while aborting, an intent is only looked for, never deployed anew', async (t) => {
   const plan = planFor(FLEET_YML, 'v1.0.0');
-  const journal: JournalEntry[] = [];
-  let seq = 0;
-  const add = (b: EntryBody) => journal.push({ ...b, seq: seq++, at: 'x' } as JournalEntry);
-  add({ type: 'started', by: 't', waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((x) => x.name) })) });
+  const { journal, add } = startedJournal(plan);
   add({ type: 'wave-started', wave: 'devices' });
   add({ type: 'target-before', target: 'lab-pis', previous: { kind: 'revision' } });
   add({ type: 'target-intent', target: 'lab-pis', attempt: 1, token: 'k' });
