@@ -19,8 +19,12 @@ import { batchEntry, batchFileName, expandTestPaths, perFileTimeout, planBatches
 const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the agent writes by default: a test must always pass its own log_dir. */
 export const HOST_LOG_DIR = '/var/log/edge-agent';
-/** Entries tools (not tests) keep in TMPDIR while they run: tsx's compile cache. */
-const TOOL_ENTRY = /^tsx-\d+$/;
+/**
+ * Entries tools (not tests) keep in TMPDIR while they run: tsx's compile cache, and the compile cache
+ * of tap's plugin build (ts-node's v8-compile-cache), which the first run after `npm ci` makes when
+ * it rebuilds tap's Test class for the plugins .taprc names.
+ */
+const TOOL_ENTRY = /^(tsx|v8-compile-cache)-\d+$/;
 
 /** Files under `dir` (recursively) with their modification time in ms; empty when it does not exist. */
 export function listFiles(dir) {

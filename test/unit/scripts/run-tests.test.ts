@@ -10,14 +10,16 @@ import {
 import { trackGroup } from '../../helpers/process-groups.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-t.test('leftoverEntries: everything but tsx compile caches', async (t) => {
+t.test('leftoverEntries: everything but the tools\' compile caches (tsx, tap\'s plugin build)', async (t) => {
   const dir = tempDir(t, 'run-dir');
   t.same(leftoverEntries(dir), []);
   t.same(leftoverEntries(join(dir, 'gone')), [], 'a removed run folder has none');
   mkdirSync(join(dir, 'tsx-0'));
+  mkdirSync(join(dir, 'v8-compile-cache-0'));
+  mkdirSync(join(dir, 'v8-compile-cache-x'));
   mkdirSync(join(dir, 'health-gate-x1'));
   writeFileSync(join(dir, 'stray.txt'), '');
-  t.same(leftoverEntries(dir), [join(dir, 'health-gate-x1'), join(dir, 'stray.txt')]);
+  t.same(leftoverEntries(dir), [join(dir, 'health-gate-x1'), join(dir, 'stray.txt'), join(dir, 'v8-compile-cache-x')]);
 });
 
 t.test('listFiles and changedFiles: new or modified files below a folder', async (t) => {
