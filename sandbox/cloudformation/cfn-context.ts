@@ -18,7 +18,7 @@ export interface CfnContext {
   readonly caller: Principal;
   readonly requestId: string;
   readonly machine: MachineDeps;
-  /** Records the operation on the stack (already persisted by the caller) and starts running it. */
+  /** Runs the operation recorded on the stack (already persisted by the caller), stopping a run of the stack still going first. */
   readonly start: (stack: StackRecord) => void;
   readonly importValue: (name: string) => string | undefined;
   readonly mayAssumeRole: (accountId: string, roleArn: string) => boolean;

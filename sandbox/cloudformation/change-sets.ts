@@ -97,7 +97,7 @@ const createChangeSet: CfnAction = async (ctx, params) => {
 
 const describeChangeSet: CfnAction = async (ctx, params) => {
   const cs = findChangeSet(ctx, params);
-  return changeSetXml(cs, declsOf(cs.definition.templateBody), false);
+  return changeSetXml(cs, declsOf(cs.definition), false);
 };
 
 const listChangeSets: CfnAction = async (ctx, params) => {

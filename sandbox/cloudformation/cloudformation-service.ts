@@ -1,7 +1,8 @@
 // CloudFormation over the query protocol (Action=…&Version=2010-05-15; XML answers), per account
 // and region in the sandbox store. Stack operations run in the background on the injected timer
 // (`sleep`), so many stacks provision concurrently; operations still recorded as in progress when
-// the service starts (a restarted sandbox with --dir) are resumed.
+// the service starts (a restarted sandbox with --dir) are resumed. Each run has its own abort
+// signal: CancelUpdateStack stops a running update and starts its rollback once the update's run let go.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import { cfnDoc, type CfnDoc, type StackRecord } from './cfn-state.js';
 import { CFN_VERSION, cfnResponse } from './cfn-wire.js';
 import { runOperation, setStackStatus, type MachineDeps } from './stack-machine.js';
 import { stackActions } from './stacks.js';
+import { updateRollbackActions } from './update-rollback.js';
 
 export interface CloudFormationDeps {
   readonly store: SandboxStore;
@@ -40,7 +42,7 @@ export interface CloudFormationService {
   close(): Promise<void>;
 }
 
-const ACTIONS: Readonly<Record<string, CfnAction>> = { ...stackActions, ...changeSetActions };
+const ACTIONS: Readonly<Record<string, CfnAction>> = { ...stackActions, ...changeSetActions, ...updateRollbackActions };
 
 /** The value some stack of the account and region exports under this name. */
 function exportedValue(doc: CfnDoc, name: string): string | undefined {
@@ -55,8 +57,9 @@ function exportedValue(doc: CfnDoc, name: string): string | undefined {
 export function createCloudFormationService(deps: CloudFormationDeps): CloudFormationService {
   const log = (deps.log ?? silentLogger()).child({ component: 'sandbox-cloudformation' });
   const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // every provisioning timer listens to it
+  setMaxListeners(0, abort.signal); // every run listens to it
   const running = new Map<string, Promise<void>>();
+  const stops = new Map<string, AbortController>();
   const machine: MachineDeps = {
     now: () => deps.clock?.now() ?? new Date(),
     sleep: deps.sleep ?? ((ms, signal) => (ms > 0 ? delay(ms, undefined, { signal }) : Promise.resolve())),
@@ -69,14 +72,23 @@ export function createCloudFormationService(deps: CloudFormationDeps): CloudForm
     throw new AwsError('ValidationError', 'TemplateURL must be a supported URL.');
   };
 
+  /** Runs the operation recorded on the stack; a run of the stack still going is aborted first, and the new one starts once it let go. */
   function start(stack: StackRecord, accountId: string, region: string): void {
     const doc = cfnDoc(deps.store, accountId, region);
     const env = { accountId, region, importValue: (name: string) => exportedValue(doc, name) };
+    const previous = running.get(stack.stackId);
+    stops.get(stack.stackId)?.abort(new Error('operation superseded'));
+    const stop = new AbortController();
+    const signal = stop.signal;
+    setMaxListeners(0, signal); // every provisioning timer of the run listens to it
+    const closing = (): void => stop.abort(abort.signal.reason);
+    abort.signal.addEventListener('abort', closing, { once: true });
     const run = async (): Promise<void> => {
       try {
-        await runOperation(stack, env, machine, abort.signal);
+        await runOperation(stack, env, machine, signal);
       } catch (err) {
-        if (abort.signal.aborted) return; // closing: the operation stays recorded and resumes
+        // closing: the operation stays recorded and resumes; superseded: the next run carries on from the recorded state
+        if (signal.aborted) return;
         // A template error surfacing mid-operation (an output, an import): fail like CloudFormation, without resources left behind.
         const reason = err instanceof AwsError ? err.message : 'Internal Failure';
         if (!(err instanceof AwsError)) log.error({ err, stackId: stack.stackId }, 'stack operation failed');
@@ -91,10 +103,17 @@ export function createCloudFormationService(deps: CloudFormationDeps): CloudForm
         setStackStatus(stack, machine, failed, reason);
       }
     };
-    const p = run().finally(() => {
-      if (running.get(stack.stackId) === p) running.delete(stack.stackId);
-    });
+    const p = (previous ?? Promise.resolve())
+      .catch(() => undefined) // the previous run's failure was its own
+      .then(() => (abort.signal.aborted ? undefined : run()))
+      .finally(() => {
+        abort.signal.removeEventListener('abort', closing);
+        if (running.get(stack.stackId) !== p) return;
+        running.delete(stack.stackId);
+        stops.delete(stack.stackId);
+      });
     running.set(stack.stackId, p);
+    stops.set(stack.stackId, stop);
   }
 
   // Resume what a previous run left in progress.

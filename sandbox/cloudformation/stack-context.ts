@@ -4,7 +4,8 @@ import { evaluate, evaluateConditions, included, type EvalContext } from './intr
 import { typedParameters } from './parameters.js';
 import { attributeOf, expandTransforms, refOf, type ResourceEnv } from './resources.js';
 import type { StackDefinition, StackOutput, StackResource } from './cfn-state.js';
-import { parseTemplate, type Template } from './template-parse.js';
+import { templateOf } from './template-cache.js';
+import type { Template } from './template-parse.js';
 
 export interface StackEnv extends ResourceEnv {
   readonly stackId: string;
@@ -20,7 +21,7 @@ export interface StackView {
 
 /** The stack's template (as provisioned) and an evaluation context over `resources`. */
 export function stackView(definition: StackDefinition, env: StackEnv, resources: Readonly<Record<string, StackResource>>): StackView {
-  const template = expandTransforms(parseTemplate(definition.templateBody));
+  const template = expandTransforms(templateOf(definition));
   const ctx: EvalContext = {
     template,
     params: typedParameters(template.Parameters, definition.parameters),

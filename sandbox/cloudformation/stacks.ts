@@ -6,18 +6,19 @@ import {
   checkRole, newOperation, prepare, requireStack, sameDefinition, stackArn, templateSource,
   type CfnAction, type CfnContext,
 } from './cfn-context.js';
-import { findStack, isInProgress, type StackRecord } from './cfn-state.js';
+import { findStack, isInProgress, type StackDefinition, type StackRecord } from './cfn-state.js';
 import { bool, eventXml, notificationInputs, page, required, stackXml, tagInputs, validation } from './cfn-wire.js';
 import { requiredCapabilities } from './resources.js';
 import { setStackStatus } from './stack-machine.js';
+import { templateOf } from './template-cache.js';
 import { parseTemplate, type ParameterDecl } from './template-parse.js';
 
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 
 /** The declarations of the stack's parameters (NoEcho), tolerant of a template that no longer parses. */
-export function declsOf(templateBody: string): Readonly<Record<string, ParameterDecl>> {
+export function declsOf(definition: StackDefinition): Readonly<Record<string, ParameterDecl>> {
   try {
-    return parseTemplate(templateBody).Parameters;
+    return templateOf(definition).Parameters;
   } catch {
     return {};
   }
@@ -132,7 +133,7 @@ const describeStacks: CfnAction = async (ctx, params) => {
   const nameOrId = params.get('StackName');
   const stacks = nameOrId ? [requireStack(ctx, nameOrId)] : Object.values(ctx.doc.stacks).filter((s) => s.status !== 'DELETE_COMPLETE');
   const { items, next } = page(stacks, params, 100);
-  return members('Stacks', items, (s) => stackXml(s, declsOf(s.definition.templateBody))) + text('NextToken', next);
+  return members('Stacks', items, (s) => stackXml(s, declsOf(s.definition))) + text('NextToken', next);
 };
 
 const describeStackEvents: CfnAction = async (ctx, params) => {
