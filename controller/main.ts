@@ -46,7 +46,14 @@ releaseCommands(program, { session, env: process.env });
 
 rolloutCommands(program, {
   session,
-  rolloutDeps: () => processRolloutDeps({ env: process.env, stderr: process.stderr, self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''], pid: process.pid }),
+  rolloutDeps: () =>
+    processRolloutDeps({
+      env: process.env,
+      stderr: process.stderr,
+      self: [process.execPath, ...process.execArgv, process.argv[1] ?? ''],
+      pid: process.pid,
+      onceSignal: (sig, handler) => void process.once(sig, handler),
+    }),
 });
 
 const sandbox = program.command('sandbox').description('the local AWS stand-in (no AWS account needed)');

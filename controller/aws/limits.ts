@@ -80,6 +80,17 @@ export class Semaphore {
 export const DEFAULT_TPS: Readonly<Record<string, number>> = { codedeploy: 10, iot: 10, iotdata: 20, iam: 5, sts: 5, s3: 50 };
 export const DEFAULT_CONCURRENCY = 32;
 
+/**
+ * Releases and rollouts (laid over DEFAULT_TPS). A fan-out assumes one role per tenant account,
+ * every AssumeRole from the pipeline account (then cached for the session's hour), and writes its
+ * journal under one prefix of the release bucket: at registration's 5 AssumeRole and 50 S3 calls a
+ * second, 200 tenants would wait 40 s for their roles alone. S3 takes 3,500 writes a second per
+ * prefix; STS is the service every SDK client calls for its credentials, and a throttled call is
+ * retried with back-off anyway. CloudFormation, not limited by default, gets a bucket per tenant
+ * account for its polls.
+ */
+export const ROLLOUT_TPS: Readonly<Record<string, number>> = { sts: 100, s3: 300, cloudformation: 10 };
+
 export interface LimitsOptions {
   /** Calls in flight across the whole pool. */
   readonly concurrency?: number;

@@ -142,6 +142,10 @@ export function createAwsPool(opts: PoolOptions, deps: PoolDeps): AwsPool {
           const port = (await portOf(entry, service)) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
           const fn = port[method];
           if (typeof fn !== 'function') throw new EdgeError('INTERNAL', `${service} has no operation ${method}`);
+          // The role's credentials first, outside the concurrency cap: the SDK asks for them inside
+          // the call, and an AssumeRole waiting for a slot held by calls waiting for it deadlocks
+          // once more new roles than slots are in use at once (a fan-out to many tenant accounts).
+          await entry.roleSession?.get();
           return limits.run(key, () => {
             countCall(stats, op);
             return fn.apply(port, args);

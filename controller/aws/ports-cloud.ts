@@ -111,6 +111,9 @@ export interface CloudFormationPort {
   /** Newest first. */
   describeStackEvents(stackName: string, nextToken?: string): Promise<Page<StackEvent>>;
   cancelUpdateStack(stackName: string, clientRequestToken?: string): Promise<void>;
+  /** Deleting a missing or deleted stack succeeds (as in CloudFormation). Used to remove the empty
+   * REVIEW_IN_PROGRESS stack a previewed CREATE change set leaves behind. */
+  deleteStack(stackName: string): Promise<void>;
 }
 
 // --- CloudWatch ----------------------------------------------------------------------------

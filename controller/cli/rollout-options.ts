@@ -39,9 +39,18 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
   common(
     rollout
       .command('plan')
-      .description('show what a rollout of the release would do, per wave and target, changing nothing (exit 0 could run, 1 blocked)')
+      .description(
+        'show what a rollout of the release would do, per wave and target, changing nothing but --change-sets previews ' +
+          '(exit 0 could run, 1 blocked)',
+      )
       .requiredOption('--release <version>', 'the release version (or tag)')
-      .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)'),
+      .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)')
+      .option(
+        '--change-sets',
+        "also list each stack target's resource changes: creates the change set the rollout would (named " +
+          'fleetctl-preview-*) and deletes it again, with the empty stack that a change set for a new stack leaves; ' +
+          'the only writes a plan makes (IAM: docs/rollouts.md)',
+      ),
   ).action(async (o: PlanFlags) => {
     const { renderPlan } = await import('../rollout/render.js');
     await deps.session.run(spec('rollout.plan', o.json, renderPlan), async () => (await import('../commands/rollout-plan.js')).rolloutPlan(o, deps.rolloutDeps()));

@@ -15,6 +15,8 @@ export interface ProcessFacts {
   /** How to start this program again: node, its flags (loaders) and the entry script. */
   readonly self: readonly string[];
   readonly pid: number;
+  /** process.once for a signal: the handler runs instead of the default ending, once. */
+  readonly onceSignal?: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void;
 }
 
 export function processRolloutDeps(facts: ProcessFacts): RolloutDeps {
@@ -23,6 +25,15 @@ export function processRolloutDeps(facts: ProcessFacts): RolloutDeps {
     ...(region ? { defaultRegion: region } : {}),
     now: () => new Date(),
     sleep: (ms) => sleep(ms),
+    ...(facts.onceSignal
+      ? {
+          interrupts: () => {
+            const c = new AbortController();
+            for (const sig of ['SIGINT', 'SIGTERM'] as const) facts.onceSignal?.(sig, () => c.abort(new Error(`interrupted (${sig})`)));
+            return c.signal;
+          },
+        }
+      : {}),
     host: hostname(),
     pid: facts.pid,
     isAlive: processAlive,

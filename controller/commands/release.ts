@@ -69,15 +69,16 @@ export function loadRolloutConfig(file: string, defaultRegion?: string): Rollout
 
 /** The client pool over the real SDK (the rollout commands use it too): --profile, --endpoint-url (path-style S3). */
 export async function sdkPool(opts: { region: string; profile?: string; endpointUrl?: string }): Promise<AwsPool> {
-  const [{ createAwsPool }, { createSdkPortFactory }, { SERVICES }, { realTimers }] = await Promise.all([
+  const [{ createAwsPool }, { createSdkPortFactory }, { SERVICES }, { realTimers }, { ROLLOUT_TPS }] = await Promise.all([
     import('../aws/pool.js'),
     import('../aws/sdk-adapter.js'),
     import('../aws/ports.js'),
     import('../aws/timers.js'),
+    import('../aws/limits.js'),
   ]);
   const endpoints = opts.endpointUrl ? (Object.fromEntries(SERVICES.map((s) => [s, opts.endpointUrl])) as Record<Service, string>) : undefined;
   return createAwsPool(
-    { region: opts.region, ...(endpoints ? { endpoints } : {}) },
+    { region: opts.region, ...(endpoints ? { endpoints } : {}), limits: { tps: ROLLOUT_TPS } },
     {
       factory: createSdkPortFactory({ ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { forcePathStyle: true } : {}) }),
       timers: realTimers,

@@ -1,8 +1,8 @@
-// fleetctl rollout abort ID [--reason R]: journals the abort request (who and why). When a
-// controller drives the rollout it reads the request and starts no further target; the rollout
-// ends as aborted once the targets in flight finish. When no controller holds the lease, abort
-// takes it, stops what is in flight itself (StopDeployment; CancelUpdateStack for a stack update in
-// progress), and drives the rollout to its aborted end.
+// fleetctl rollout abort ID [--reason R]: journals the abort request (who and why) and stops what
+// is in flight (StopDeployment; CancelUpdateStack for a stack update in progress). When a
+// controller drives the rollout it reads the request, starts no further target, and ends the
+// rollout as aborted once the stopped targets end. When no controller holds the lease, abort takes
+// it and drives the rollout to its aborted end itself.
 import type { CommandOutcome } from '../../shared/cli/commander.js';
 import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError, isEdgeError, toEdgeError } from '../../shared/errors.js';
@@ -29,7 +29,10 @@ export interface StopAction {
 }
 
 export type AbortResult = RolloutSummary & {
-  /** recorded: a controller drives the rollout and stops starting targets; concluded: abort stopped and finished it itself. */
+  /**
+   * recorded: a controller drives the rollout; abort stopped what is in flight and the controller
+   * ends it; concluded: abort stopped what was in flight and finished the rollout itself.
+   */
   readonly abortOutcome: 'already-finished' | 'recorded' | 'concluded';
   readonly stops: readonly StopAction[];
 };
@@ -53,13 +56,14 @@ export async function rolloutAbort(id: string, flags: AbortFlags, deps: RolloutD
       await d.lease.acquire();
     } catch (e) {
       if (!isEdgeError(e, 'ROLLOUT_LEASE_HELD')) throw e;
-      // a live controller drives it: it reads the request before starting any further target
+      // a live controller drives it: it reads the request before starting any further target, and
+      // follows what abort stops here to its end; the journal's entries stay the controller's to write
       await appendAbort(new Journal({ store: d.store, prefix: d.loc.prefix, now: deps.now }), d.holder, reason);
       await d.journal.load();
-      return done('recorded');
+      return done('recorded', await stopInFlight(d, false));
     }
     if (!d.journal.current.abort) await appendAbort(d.journal, d.holder, reason);
-    const stops = await stopInFlight(d);
+    const stops = await stopInFlight(d, true);
     await drive(d, flags, deps);
     return done('concluded', stops);
   } finally {
@@ -67,8 +71,12 @@ export async function rolloutAbort(id: string, flags: AbortFlags, deps: RolloutD
   }
 }
 
-/** Stops every target in flight: its deployment, or its stack update; an intent is looked up by its token first. */
-async function stopInFlight(d: Driving): Promise<StopAction[]> {
+/**
+ * Stops every target in flight: its deployment, or its stack update; an intent is looked up by its
+ * token first. `holdsLease`: an intent whose call never went out is journaled as ended here (with no
+ * lease, the controller driving the rollout does that itself: it makes no call once aborting).
+ */
+async function stopInFlight(d: Driving, holdsLease: boolean): Promise<StopAction[]> {
   const stops: StopAction[] = [];
   const targets = new Map(d.plan.waves.flatMap((w) => w.targets.map((t) => [t.name, { t, wave: w.name }] as const)));
   for (const s of d.journal.current.targets.values()) {
@@ -83,6 +91,7 @@ async function stopInFlight(d: Driving): Promise<StopAction[]> {
       }
       if (!ref) {
         // the intent was journaled but the call never went out: nothing runs, and nothing will
+        if (!holdsLease) continue;
         await d.journal.append({ type: 'target-finished', target: s.name, outcome: 'failed', reason: 'aborted before its deployment started' });
         stops.push({ target: s.name, action: 'nothing started', outcome: 'not-needed' });
         continue;

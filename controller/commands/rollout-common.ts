@@ -33,6 +33,9 @@ export interface RolloutDeps {
   readonly pool?: (opts: { region: string; profile?: string; endpointUrl?: string }) => Promise<AwsPool>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /** From the call on, SIGINT/SIGTERM abort the signal instead of ending the process, so a command that
+   * must undo its writes (plan --change-sets) can; a second signal ends the process. */
+  readonly interrupts?: () => AbortSignal;
   /** This machine and process: the lease holder's name, and who may take a dead holder's lease at once. */
   readonly host: string;
   readonly pid: number;

@@ -1,6 +1,9 @@
-// fleetctl rollout plan --config fleet.yml --release V [--environment E] [--json]: what a rollout
-// of V would do, changing nothing anywhere (only reads and AssumeRole). Exit 0 it could run, 1 a
-// target is unreachable or blocked, 2 the config is invalid or the release goes nowhere.
+// fleetctl rollout plan --config fleet.yml --release V [--environment E] [--change-sets] [--json]:
+// what a rollout of V would do, changing nothing anywhere (only reads and AssumeRole). Exit 0 it
+// could run, 1 a target is unreachable or blocked, 2 the config is invalid or the release goes
+// nowhere. --change-sets, the one exception, creates each stack target's change set to list its
+// resource changes and deletes it again (rollout-plan-change-sets.ts); exit 1 also when a change set
+// fails or something could not be deleted again.
 import type { CommandOutcome } from '../../shared/cli/commander.js';
 import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { isEdgeError } from '../../shared/errors.js';
@@ -10,14 +13,27 @@ import { sessionFor } from '../rollout/drivers/session.js';
 import type { PlanView } from '../rollout/render.js';
 import { S3ObjectStore } from '../rollout/s3-object-store.js';
 import { stateName } from '../rollout/summary.js';
-import { journalOf, loadConfig, locationOf, openPool, planOrThrow, releaseRegion, type RolloutDeps, type RolloutFlags } from './rollout-common.js';
+import {
+  journalOf,
+  loadConfig,
+  loadManifest,
+  locationOf,
+  openPool,
+  planOrThrow,
+  releaseRegion,
+  type RolloutDeps,
+  type RolloutFlags,
+} from './rollout-common.js';
+import { previewChangeSets } from './rollout-plan-change-sets.js';
 
 export interface PlanFlags extends RolloutFlags {
   release: string;
   environment?: string;
+  /** Preview each stack target's change set (created and deleted again). */
+  changeSets?: boolean;
 }
 
-/** Targets inspected at once. */
+/** Targets inspected (and change sets previewed) at once. */
 const INSPECT_CONCURRENCY = 16;
 
 export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<CommandOutcome<PlanView>> {
@@ -43,6 +59,13 @@ export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<
     await forEachLimited(targets, INSPECT_CONCURRENCY, async (t) => {
       inspected.set(t.name, await inspectTarget(t, sessionFor(pool, t, plan.rolloutId)));
     });
+    if (flags.changeSets) {
+      const manifest = pushed ? await loadManifest(release, loc, plan.version) : undefined;
+      const stop = deps.interrupts?.();
+      const previewDeps = { sleep: deps.sleep, now: () => deps.now().getTime(), ...(stop ? { stop } : {}) };
+      const width = INSPECT_CONCURRENCY;
+      problems.push(...(await previewChangeSets({ plan, pool, manifest, inspected, width, deps: previewDeps })));
+    }
     const waves = plan.waves.map((w) => ({
       name: w.name,
       concurrency: w.concurrency,
@@ -62,7 +85,8 @@ export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<
       problems,
       couldRun,
     };
-    return { data: view, exit: couldRun ? ExitCode.OK : ExitCode.FAILED };
+    const leftBehind = [...inspected.values()].some((t) => t.changeSet?.leftBehind);
+    return { data: view, exit: couldRun && !leftBehind ? ExitCode.OK : ExitCode.FAILED };
   } finally {
     pool.destroy();
   }

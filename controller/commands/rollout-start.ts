@@ -61,7 +61,8 @@ export interface Driving {
   readonly drivers: Readonly<Record<TargetKind, TargetDriver>>;
 }
 
-const DEFAULT_POLL_MS = 2000;
+/** The longest wait between two looks at a running target (the runner starts shorter: pollDelay). */
+export const DEFAULT_POLL_MS = 2000;
 const DEFAULT_LEASE_TTL_MS = 120_000;
 const DEFAULT_LEASE_RENEW_MS = 30_000;
 

@@ -5,6 +5,7 @@
 import { isEdgeError, toEdgeError } from '../../shared/errors.js';
 import type { AwsPorts, DeploymentStatus, Tag } from '../aws/ports.js';
 import { allPages } from '../fleet/pool.js';
+import type { ChangeSetPreview } from './change-set-preview.js';
 import { MARKER } from './drivers/web.js';
 import type { CodeDeployTarget, DevicesTarget, StackTarget, Target, WebTarget } from './config-types.js';
 
@@ -31,6 +32,8 @@ export interface TargetInspection {
   stackStatus?: string;
   busy: boolean;
   busyReason?: string;
+  /** Stack targets with `plan --change-sets`: what the release's change set would change. */
+  changeSet?: ChangeSetPreview;
   readonly problems: Problem[];
 }
 

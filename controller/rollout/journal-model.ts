@@ -22,12 +22,48 @@ export type EntryBody =
   | { readonly type: 'target-before'; readonly target: string; readonly previous: Previous }
   | { readonly type: 'target-intent'; readonly target: string; readonly attempt: number; readonly token: string }
   | { readonly type: 'target-started'; readonly target: string; readonly attempt: number; readonly ref: TargetRef; readonly adopted?: boolean }
-  | { readonly type: 'target-finished'; readonly target: string; readonly outcome: 'succeeded' | 'failed'; readonly reason?: string }
+  /**
+   * `outputs`: what a succeeded target exposes (a stack's outputs), bounded by `boundOutputs`;
+   * `outputsOmitted`: how many did not fit. Both absent in journals written before they existed.
+   */
+  | {
+      readonly type: 'target-finished';
+      readonly target: string;
+      readonly outcome: 'succeeded' | 'failed';
+      readonly reason?: string;
+      readonly outputs?: Readonly<Record<string, string>>;
+      readonly outputsOmitted?: number;
+    }
   | { readonly type: 'wave-finished'; readonly wave: string; readonly outcome: 'passed' | 'halted'; readonly failed: number; readonly allowed: number; readonly reason?: string }
   | { readonly type: 'abort-requested'; readonly by: string; readonly reason: string }
   | { readonly type: 'finished'; readonly outcome: RolloutOutcome; readonly reason?: string };
 
 export type JournalEntry = EntryBody & { readonly seq: number; readonly at: string };
+
+/**
+ * Bytes of output keys and values one journal entry carries at most. CloudFormation allows 200
+ * outputs of up to 4 KiB each; the whole list in every entry would make each snapshot (which holds
+ * every entry) and each `status` read grow by up to ~850 KB per stack. Real outputs (ARNs, URLs,
+ * ids) fit many times over; the rest is counted, and DescribeStacks still has them.
+ */
+export const OUTPUTS_JOURNAL_BYTES = 64 * 1024;
+
+/** The outputs a journal entry keeps: whole pairs in key order, each that still fits (as JSON), and how many did not. */
+export function boundOutputs(
+  outputs: Readonly<Record<string, string>>,
+  budget = OUTPUTS_JOURNAL_BYTES,
+): { outputs: Record<string, string>; outputsOmitted?: number } {
+  const kept: [string, string][] = [];
+  let used = 0;
+  for (const [key, value] of Object.entries(outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const size = Buffer.byteLength(JSON.stringify(key)) + Buffer.byteLength(JSON.stringify(value));
+    if (used + size > budget) continue;
+    kept.push([key, value]);
+    used += size;
+  }
+  const omitted = Object.keys(outputs).length - kept.length;
+  return { outputs: Object.fromEntries(kept), ...(omitted > 0 ? { outputsOmitted: omitted } : {}) };
+}
 
 export type RolloutOutcome = 'succeeded' | 'halted' | 'aborted';
 export type TargetStatus = 'pending' | 'intent' | 'in-progress' | 'succeeded' | 'failed';
@@ -42,6 +78,8 @@ export interface TargetState {
   adopted?: boolean;
   previous?: Previous;
   reason?: string;
+  outputs?: Readonly<Record<string, string>>;
+  outputsOmitted?: number;
 }
 
 export interface WaveState {
@@ -76,6 +114,22 @@ export function foldJournal(entries: readonly JournalEntry[]): RolloutState {
     state.nextSeq++;
   }
   return state;
+}
+
+/**
+ * The state after one more entry, `state` left as it was: what foldJournal would give for the
+ * entries plus this one, without folding them all again (a controller appends hundreds of entries,
+ * and refolding on each append made them cost quadratic time). Copies the waves and the entry's
+ * target; the other targets are shared, and an entry never changes them.
+ */
+export function foldNext(state: RolloutState, entry: JournalEntry): RolloutState {
+  if (entry.seq !== state.nextSeq) throw new JournalError(`journal entry ${entry.seq} found where ${state.nextSeq} was expected`);
+  const next: RolloutState = { ...state, waves: state.waves.map((w) => ({ ...w })), targets: new Map(state.targets) };
+  const touched = 'target' in entry ? state.targets.get(entry.target) : undefined;
+  if (touched) next.targets.set(touched.name, { ...touched });
+  apply(next, entry);
+  next.nextSeq++;
+  return next;
 }
 
 function target(state: RolloutState, name: string): TargetState {
@@ -121,6 +175,8 @@ function apply(state: RolloutState, e: JournalEntry): void {
       const t = target(state, e.target);
       t.status = e.outcome;
       if (e.reason !== undefined) t.reason = e.reason;
+      if (e.outputs !== undefined) t.outputs = e.outputs;
+      if (e.outputsOmitted !== undefined) t.outputsOmitted = e.outputsOmitted;
       const w = state.waves.find((x) => x.targets.includes(e.target));
       if (w && e.outcome === 'failed') w.failed++;
       return;

@@ -1,12 +1,15 @@
-// The rollout journal in S3, next to the release: one object per entry
-// (`<prefix>journal/00000042.json`), each written with If-None-Match so an entry is never
-// overwritten, and a snapshot every SNAPSHOT_EVERY entries so a long rollout reads back in a few
-// requests. Two writers racing for one sequence number: one wins, the other learns it lost.
+// The rollout journal in S3, next to the release: one object per write, keyed by its first
+// entry's sequence number (`<prefix>journal/00000042.json`): one entry, or several written at once
+// (a batch, all or nothing) when many targets report together. Each is written with If-None-Match,
+// so nothing is overwritten, and a snapshot every SNAPSHOT_EVERY entries lets a long rollout read
+// back in a few requests. Two writers racing for one sequence number: one wins, the other learns it lost.
 import { EdgeError } from '../../shared/errors.js';
-import { foldJournal, JOURNAL_SCHEMA, type EntryBody, type JournalEntry, type RolloutState } from './journal-model.js';
+import { foldJournal, foldNext, JOURNAL_SCHEMA, type EntryBody, type JournalEntry, type RolloutState } from './journal-model.js';
 import { PreconditionFailed, type ObjectStore } from './object-store.js';
 
 export const SNAPSHOT_EVERY = 100;
+/** The schema of an object holding several entries (`entries`, in sequence). */
+export const JOURNAL_BATCH_SCHEMA = 'fleetctl.rollout-journal-batch/v1';
 
 const pad = (n: number): string => String(n).padStart(8, '0');
 
@@ -44,7 +47,7 @@ export class Journal {
     if (latest) entries = parseDoc<{ entries: JournalEntry[] }>(await mustGet(store, latest), latest).entries;
     const keys = (await store.list(`${prefix}journal/`)).filter((k) => seqOf(k) >= entries.length);
     const bodies = await inBatches(keys, 16, (k) => mustGet(store, k));
-    entries = entries.concat(bodies.map((b, i) => parseDoc<JournalEntry>(b, keys[i] ?? '')));
+    entries = entries.concat(bodies.flatMap((b, i) => entriesOf(b, keys[i] ?? '')));
     entries.sort((a, b) => a.seq - b.seq);
     try {
       this.state = foldJournal(entries);
@@ -57,20 +60,34 @@ export class Journal {
 
   /** Appends one entry; fails if another controller wrote that sequence number first. */
   async append(body: EntryBody): Promise<JournalEntry> {
-    const seq = this.state.nextSeq;
-    const entry = { ...body, seq, at: this.deps.now().toISOString() } as JournalEntry;
-    const key = `${this.deps.prefix}journal/${pad(seq)}.json`;
-    try {
-      await this.deps.store.put(key, Buffer.from(JSON.stringify({ schema: JOURNAL_SCHEMA, ...entry })), { ifNoneMatch: '*' });
-    } catch (e) {
-      if (e instanceof PreconditionFailed) throw new EdgeError('ROLLOUT_LEASE_LOST', `another controller wrote entry ${seq} of the journal at ${this.location}`, { cause: e });
-      throw e;
-    }
-    const next = [...this.entries, entry];
-    this.state = foldJournal(next);
-    this.entries = next;
-    if (next.length % SNAPSHOT_EVERY === 0) await this.snapshot();
+    const [entry] = await this.appendMany([body]);
+    if (!entry) throw new EdgeError('INTERNAL', 'the journal appended nothing');
     return entry;
+  }
+
+  /**
+   * Appends entries in one write (one entry is written as a single entry, as append writes it);
+   * fails, writing none of them, if another controller wrote the first one's sequence number first.
+   */
+  async appendMany(bodies: readonly EntryBody[]): Promise<JournalEntry[]> {
+    const first = this.state.nextSeq;
+    const at = this.deps.now().toISOString();
+    const written = bodies.map((body, i) => ({ ...body, seq: first + i, at }) as JournalEntry);
+    let state = this.state;
+    for (const entry of written) state = foldNext(state, entry); // a bad entry throws before anything is written
+    const key = `${this.deps.prefix}journal/${pad(first)}.json`;
+    const doc = written.length === 1 ? { schema: JOURNAL_SCHEMA, ...written[0] } : { schema: JOURNAL_BATCH_SCHEMA, entries: written };
+    try {
+      await this.deps.store.put(key, Buffer.from(JSON.stringify(doc)), { ifNoneMatch: '*' });
+    } catch (e) {
+      if (!(e instanceof PreconditionFailed)) throw e;
+      throw new EdgeError('ROLLOUT_LEASE_LOST', `another controller wrote entry ${first} of the journal at ${this.location}`, { cause: e });
+    }
+    const before = this.entries.length;
+    this.entries = [...this.entries, ...written];
+    this.state = state;
+    if (Math.floor(this.entries.length / SNAPSHOT_EVERY) > Math.floor(before / SNAPSHOT_EVERY)) await this.snapshot();
+    return written;
   }
 
   /** A snapshot is only an optimisation: entries stay; a failed snapshot write is ignored. */
@@ -92,10 +109,18 @@ async function mustGet(store: ObjectStore, key: string): Promise<Buffer> {
   return o.body;
 }
 
-function parseDoc<T>(body: Buffer, key: string): T {
+/** The entries of one journal object: a single entry, or a batch (its own schema, `entries`). */
+function entriesOf(body: Buffer, key: string): JournalEntry[] {
+  const doc = parseDoc<{ type?: unknown; entries?: unknown }>(body, key, [JOURNAL_SCHEMA, JOURNAL_BATCH_SCHEMA]);
+  if (typeof doc.type === 'string') return [doc as JournalEntry];
+  if (Array.isArray(doc.entries) && doc.entries.length > 0) return doc.entries as JournalEntry[];
+  throw new EdgeError('ROLLOUT_JOURNAL_CORRUPT', `journal object ${key} holds neither an entry nor a batch of entries`);
+}
+
+function parseDoc<T>(body: Buffer, key: string, schemas: readonly string[] = [JOURNAL_SCHEMA]): T {
   try {
     const doc = JSON.parse(body.toString('utf8')) as { schema?: string };
-    if (doc.schema !== JOURNAL_SCHEMA) throw new Error(`schema ${String(doc.schema)}, expected ${JOURNAL_SCHEMA}`);
+    if (!schemas.includes(doc.schema ?? '')) throw new Error(`schema ${String(doc.schema)}, expected ${schemas.join(' or ')}`);
     const { schema: _schema, ...rest } = doc;
     return rest as T;
   } catch (e) {

@@ -1,6 +1,7 @@
 // The rollout commands' results for people: the plan per wave and target, a rollout's summary,
 // the list of rollouts. Every text that came from AWS, a journal or a config is shown on one line
 // without control characters (a hostile name cannot move the cursor or fake a line). Pure.
+import type { ChangeSetPreview } from './change-set-preview.js';
 import type { Problem, TargetInspection } from './inspect.js';
 import type { Previous, TargetRef } from './journal-model.js';
 import type { RolloutSummary, TargetSummary } from './summary.js';
@@ -34,6 +35,24 @@ function targetLine(t: TargetInspection): string[] {
   if (t.busy) facts.push(`BUSY: ${clean(t.busyReason)}`);
   const lines = [`    ${clean(t.target)} [${t.kind}] ${facts.join(', ')}`];
   if (t.current) lines.push(`      now: ${clean(t.current)}`);
+  return [...lines, ...changeSetLines(t.changeSet)];
+}
+
+/** `plan --change-sets`: the outcome of a stack target's preview, then one line per resource change. */
+export function changeSetLines(c: ChangeSetPreview | undefined): string[] {
+  if (!c) return [];
+  const head = `      change set${c.type ? ` (${c.type})` : ''}: `;
+  const lines: string[] = [];
+  if (c.outcome === 'no-changes') lines.push(`${head}no changes`);
+  else if (c.outcome === 'changes') {
+    const n = c.changes.length;
+    lines.push(head + (n === 0 ? 'no resource changes (only parameters, outputs or tags)' : `${n} resource change(s)`));
+    for (const r of c.changes) {
+      const replacement = r.replacement ? `, replacement: ${clean(r.replacement)}` : '';
+      lines.push(`        ${clean(r.action).padEnd(6)} ${clean(r.logicalResourceId)} (${clean(r.resourceType)})${replacement}`);
+    }
+  } else lines.push(`${head}${c.outcome === 'failed' ? 'FAILED' : 'not previewed'}${c.reason ? `: ${clean(c.reason)}` : ''}`);
+  if (c.leftBehind) lines.push(`        NOT deleted again: ${c.leftBehind.length} thing(s), see the problems`);
   return lines;
 }
 
@@ -67,6 +86,22 @@ export function previousText(p: Previous | undefined): string {
   return p.release ? `release ${clean(p.release)}` : 'nothing';
 }
 
+/** Outputs shown per target in text (all of them are in `--json`), and characters per value. */
+export const OUTPUTS_SHOWN = 5;
+const OUTPUT_VALUE_CHARS = 60;
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** `outputs: Key=Value, …` on one short line; what is left out is counted. */
+export function outputsLine(t: Pick<TargetSummary, 'outputs' | 'outputsOmitted'>): string | undefined {
+  if (!t.outputs) return undefined;
+  const entries = Object.entries(t.outputs);
+  const parts = entries.slice(0, OUTPUTS_SHOWN).map(([k, v]) => `${clip(clean(k), 40)}=${clip(clean(v), OUTPUT_VALUE_CHARS)}`);
+  if (entries.length > OUTPUTS_SHOWN) parts.push(`… ${entries.length - OUTPUTS_SHOWN} more in --json`);
+  if (t.outputsOmitted) parts.push(`${t.outputsOmitted} too large for the journal (see DescribeStacks)`);
+  return `outputs: ${parts.length > 0 ? parts.join(', ') : 'none'}`;
+}
+
 function targetSummaryLine(t: TargetSummary): string {
   const bits = [clean(t.name).padEnd(20), t.status.padEnd(11)];
   if (t.ref) bits.push(refText(t.ref) + (t.adopted ? ' (adopted after a restart)' : ''));
@@ -85,7 +120,11 @@ export function renderSummary(s: RolloutSummary): string {
   if (s.lease?.live && !s.finishedAt) lines.push(`  driven by ${clean(s.lease.holder)} (lease until ${s.lease.until})`);
   for (const w of s.waves) {
     lines.push(`  wave ${clean(w.name)}: ${w.status}${w.failed ? `, ${w.failed} failed` : ''}${w.allowed !== undefined ? ` (${w.allowed} allowed)` : ''}`);
-    for (const t of w.targets) lines.push(targetSummaryLine(t));
+    for (const t of w.targets) {
+      lines.push(targetSummaryLine(t));
+      const outputs = outputsLine(t);
+      if (outputs) lines.push(`      ${outputs}`);
+    }
   }
   lines.push(`  journal: ${clean(s.journal)}`);
   return `${lines.join('\n')}\n`;

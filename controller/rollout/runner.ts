@@ -4,16 +4,33 @@
 // its attempt token (`adopt`) instead of being done twice.
 import { EdgeError, isEdgeError } from '../../shared/errors.js';
 import type { Target, TargetKind } from './config-types.js';
-import type { EntryBody, Previous, RolloutOutcome, RolloutState, TargetRef } from './journal-model.js';
+import { boundOutputs, type EntryBody, type Previous, type RolloutOutcome, type RolloutState, type TargetRef } from './journal-model.js';
 import type { Journal } from './journal-store.js';
 import type { Lease } from './lease.js';
 import { nextSteps, planDrift, type Step } from './next-steps.js';
 import type { RolloutPlan } from './plan.js';
+import { firstLookDelay, pollDelay } from './poll-schedule.js';
+
+/** Entries one journal write carries at most. */
+const JOURNAL_BATCH_MAX = 50;
+/** How many of the latest operation times per target kind the first looks are planned from. */
+const TOOK_KEPT = 25;
+/** Looks at running targets a second, at most, all targets together. */
+export const LOOKS_PER_SECOND = 100;
 
 export type FollowResult =
   | { readonly state: 'running'; readonly progress?: string }
-  /** `outputs`: what the target exposes once deployed (a stack's outputs), for the gates that follow. */
-  | { readonly state: 'succeeded'; readonly progress?: string; readonly outputs?: Readonly<Record<string, string>> }
+  /**
+   * `outputs`: what the target exposes once deployed (a stack's outputs), for the gates that follow;
+   * `tookMs`: how long the operation ran as AWS timed it (its first to its last event), which plans
+   * the first look at the next targets of the kind.
+   */
+  | {
+      readonly state: 'succeeded';
+      readonly progress?: string;
+      readonly outputs?: Readonly<Record<string, string>>;
+      readonly tookMs?: number;
+    }
   | { readonly state: 'failed'; readonly reason: string };
 
 export interface DeployContext {
@@ -47,6 +64,7 @@ export interface RunnerDeps {
   readonly by: string;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
+  /** The longest wait before looking again at a target still running (the first waits are shorter: pollDelay). */
   readonly pollMs: number;
   readonly leaseRenewMs: number;
   readonly onEvent?: (e: RolloutEvent) => void;
@@ -60,8 +78,14 @@ export interface RolloutResult {
 
 export class RolloutRunner {
   private readonly targets: Map<string, Target>;
-  private appendChain: Promise<unknown> = Promise.resolve();
+  /** Entries waiting for the journal write in flight to end (see append). */
+  private readonly queued: { readonly body: EntryBody; readonly done: (e?: unknown) => void }[] = [];
+  private writing = false;
   private lastRenew = 0;
+  /** Since when each target's steps have changed nothing (its deployment running, or retried). */
+  private readonly waitingSince = new Map<string, number>();
+  /** The latest operation times of succeeded targets, by kind (FollowResult.tookMs). */
+  private readonly took = new Map<TargetKind, number[]>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.targets = new Map(deps.plan.waves.flatMap((w) => w.targets.map((t) => [t.name, t] as const)));
@@ -75,20 +99,68 @@ export class RolloutRunner {
       const state = await journal.load();
       const drift = planDrift(plan, state);
       if (drift.length > 0) throw new EdgeError('ROLLOUT_CONFIG_INVALID', `${drift.join('; ')}; put the config back as it was, or release a new version`);
-      for (;;) {
-        const steps = nextSteps(plan, journal.current);
-        const done = steps.find((s) => s.kind === 'done');
-        if (done) return { outcome: journal.current.outcome ?? 'halted', ...(journal.current.reason ? { reason: journal.current.reason } : {}), state: journal.current };
-        const settled = await Promise.allSettled(steps.map((s) => this.guarded(s)));
-        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failure) throw failure.reason;
-        const changed = settled.map((r) => r.status === 'fulfilled' && r.value);
-        await this.renewIfDue();
-        if (!changed.some(Boolean)) await this.deps.sleep(this.deps.pollMs);
-      }
+      return await this.drive();
     } finally {
       await lease.release();
     }
+  }
+
+  /**
+   * Steps run side by side, one at a time per target, and the journal is asked what comes next as
+   * soon as any of them ends: a finished target's slot goes to the next target at once, not after
+   * the slowest step of a round. A target step that changed nothing (a deployment still running, an
+   * error that may pass) waits before its target is asked about again: pollDelay of the time it has
+   * waited so far, at most pollMs (longer only when more targets wait than LOOKS_PER_SECOND allows).
+   * Steps of the whole rollout (start, a wave's start and end, the finish) run alone. After a
+   * failure no step starts; the running ones end before it is thrown.
+   */
+  private async drive(): Promise<RolloutResult> {
+    const { plan, journal } = this.deps;
+    const running = new Map<string, Promise<void>>();
+    let failure: { readonly error: unknown } | undefined;
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+    };
+    for (;;) {
+      if (!failure) {
+        const steps = nextSteps(plan, journal.current);
+        if (running.size === 0 && steps.some((s) => s.kind === 'done')) {
+          const { outcome, reason } = journal.current;
+          return { outcome: outcome ?? 'halted', ...(reason ? { reason } : {}), state: journal.current };
+        }
+        for (const step of steps) {
+          const key = 'target' in step ? step.target : '';
+          if (running.has(key) || (key === '' && running.size > 0)) continue;
+          running.set(key, this.task(step).catch(fail).finally(() => running.delete(key)));
+        }
+      }
+      if (running.size > 0) await Promise.race(running.values());
+      else if (failure) throw failure.error;
+      else await this.deps.sleep(this.deps.pollMs); // nothing to do until time passes
+      await this.renewIfDue().catch(fail);
+    }
+  }
+
+  /** One step, then, when it changed nothing for its target, the wait before that target's next look. */
+  private async task(step: Step): Promise<void> {
+    const changed = await this.guarded(step);
+    if (!('target' in step)) return;
+    const name = step.target;
+    // a deployment that has just started is not done yet: its first look waits as a later one would
+    const status = this.deps.journal.current.targets.get(name)?.status;
+    const started = (step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
+    if (changed && !started) {
+      this.waitingSince.delete(name);
+      return;
+    }
+    const now = this.deps.now().getTime();
+    const since = started ? now : (this.waitingSince.get(name) ?? now);
+    this.waitingSince.set(name, since);
+    // each look is an API call and CPU here: hundreds of targets running share LOOKS_PER_SECOND
+    const crowd = (this.waitingSince.size * 1000) / LOOKS_PER_SECOND;
+    const took = this.took.get(this.target(name).kind) ?? [];
+    const wait = started ? firstLookDelay(took, this.deps.pollMs) : pollDelay(now - since, this.deps.pollMs);
+    await this.deps.sleep(Math.max(wait, crowd));
   }
 
   private async renewIfDue(): Promise<void> {
@@ -98,11 +170,29 @@ export class RolloutRunner {
     this.lastRenew = now;
   }
 
-  /** Journal writes happen one at a time, in the order the steps reach them. */
+  /**
+   * Journal writes happen one at a time, in the order the steps reach them; entries that come
+   * while a write is in flight go out together in the next one (one object, all or nothing), so
+   * fifty targets reporting at once wait for a write or two, not for fifty in a row.
+   */
   private append(body: EntryBody): Promise<unknown> {
-    const next = this.appendChain.then(() => this.deps.journal.append(body));
-    this.appendChain = next.catch(() => undefined);
-    return next;
+    return new Promise((resolve, reject) => {
+      this.queued.push({ body, done: (e) => (e === undefined ? resolve(undefined) : reject(e)) });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, JOURNAL_BATCH_MAX);
+      const failure = await this.deps.journal.appendMany(batch.map((q) => q.body)).then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('journal write failed'),
+      );
+      for (const q of batch) q.done(failure);
+    }
+    this.writing = false;
   }
 
   private target(name: string): Target {
@@ -198,7 +288,13 @@ export class RolloutRunner {
       this.deps.onEvent?.({ type: 'target', target: name, status: 'in-progress', ...(r.progress ? { detail: r.progress } : {}) });
       return false;
     }
-    await this.append({ type: 'target-finished', target: name, outcome: r.state, ...(r.state === 'failed' ? { reason: r.reason } : {}) });
+    if (r.state === 'succeeded' && r.tookMs !== undefined && r.tookMs >= 0) {
+      const took = this.took.get(t.kind) ?? [];
+      this.took.set(t.kind, [...took.slice(1 - TOOK_KEPT), r.tookMs]);
+    }
+    // a succeeded target's outputs go into its fact, bounded, so `status` shows them from the journal alone
+    const extra = r.state === 'failed' ? { reason: r.reason } : r.outputs ? boundOutputs(r.outputs) : {};
+    await this.append({ type: 'target-finished', target: name, outcome: r.state, ...extra });
     this.deps.onEvent?.({ type: 'target', target: name, status: r.state, ...(r.state === 'failed' ? { detail: r.reason } : r.progress ? { detail: r.progress } : {}) });
     return true;
   }

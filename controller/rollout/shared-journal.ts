@@ -12,11 +12,12 @@ import { Journal } from './journal-store.js';
 const ATTEMPTS = 5;
 
 export class SharedJournal extends Journal {
-  override async append(body: EntryBody): Promise<JournalEntry> {
+  /** append() writes through here too. */
+  override async appendMany(bodies: readonly EntryBody[]): Promise<JournalEntry[]> {
     for (let attempt = 1; ; attempt++) {
       const known = this.current.nextSeq;
       try {
-        return await super.append(body);
+        return await super.appendMany(bodies);
       } catch (e) {
         if (!isEdgeError(e, 'ROLLOUT_LEASE_LOST') || attempt >= ATTEMPTS) throw e;
         await this.load();

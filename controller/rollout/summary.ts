@@ -13,6 +13,9 @@ export interface TargetSummary {
   readonly adopted?: boolean;
   readonly previous?: Previous;
   readonly reason?: string;
+  /** A succeeded stack's outputs as journaled; `outputsOmitted` did not fit the journal entry. */
+  readonly outputs?: Readonly<Record<string, string>>;
+  readonly outputsOmitted?: number;
 }
 
 export interface WaveSummary {
@@ -71,6 +74,8 @@ export function summarize(rolloutId: string, state: RolloutState, entries: reado
           ...(t?.adopted ? { adopted: true } : {}),
           ...(t?.previous ? { previous: t.previous } : {}),
           ...(t?.reason ? { reason: t.reason } : {}),
+          ...(t?.outputs ? { outputs: t.outputs } : {}),
+          ...(t?.outputsOmitted ? { outputsOmitted: t.outputsOmitted } : {}),
         };
       }),
     }),

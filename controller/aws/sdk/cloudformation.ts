@@ -3,6 +3,7 @@ import {
   CancelUpdateStackCommand,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
+  DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
@@ -183,6 +184,9 @@ export function cloudFormationAdapter(client: CloudFormationClient): CloudFormat
     async cancelUpdateStack(stackName, clientRequestToken) {
       const input = { StackName: stackName, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) };
       await call('CancelUpdateStack', () => client.send(new CancelUpdateStackCommand(input)));
+    },
+    async deleteStack(stackName) {
+      await call('DeleteStack', () => client.send(new DeleteStackCommand({ StackName: stackName })));
     },
   };
 }

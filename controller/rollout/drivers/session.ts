@@ -59,19 +59,21 @@ export function targetOf<K extends TargetKind>(target: Target, ...kinds: K[]): E
   return target as Extract<Target, { kind: K }>;
 }
 
-/** Polls `read` until `done` holds or `maxMs` passes (then `undefined`). */
+/** Polls `read` until `done` holds or `maxMs` passes (then `undefined`); `everyMs` may depend on the time waited so far. */
 export async function waitFor<T>(
   deps: Pick<DriverDeps, 'sleep' | 'now'>,
   read: () => Promise<T>,
   done: (v: T) => boolean,
-  everyMs: number,
+  everyMs: number | ((elapsedMs: number) => number),
   maxMs: number,
 ): Promise<T | undefined> {
-  const until = deps.now() + maxMs;
+  const start = deps.now();
+  const until = start + maxMs;
   for (;;) {
     const v = await read();
     if (done(v)) return v;
-    if (deps.now() >= until) return undefined;
-    await deps.sleep(everyMs);
+    const now = deps.now();
+    if (now >= until) return undefined;
+    await deps.sleep(typeof everyMs === 'number' ? everyMs : everyMs(now - start));
   }
 }

@@ -58,8 +58,26 @@ export async function operationEvents(cfn: CloudFormationPort, stackId: string, 
 export const finalStatus = (op: Operation): string | undefined =>
   op.events.find((e) => stackLevel(e) && TERMINAL.has(e.resourceStatus))?.resourceStatus;
 
+/**
+ * Why the stack last began rolling back (its newest stack-level *ROLLBACK_IN_PROGRESS event), such as
+ * "Stack update cancelled": for an operation another one took over (CancelUpdateStack), whose events
+ * carry that request's token instead of ours.
+ */
+export async function rollbackReason(cfn: CloudFormationPort, stackId: string): Promise<string | undefined> {
+  const r = await cfn.describeStackEvents(stackId);
+  return r.items.find((e) => stackLevel(e) && e.resourceStatus.endsWith('ROLLBACK_IN_PROGRESS'))?.resourceStatusReason;
+}
+
 /** The first resource that failed in the operation, as `LogicalId: reason`. */
 export function firstFailure(op: Operation): string | undefined {
   const failed = [...op.events].reverse().find((e) => !stackLevel(e) && e.resourceStatus.endsWith('_FAILED') && e.resourceStatusReason);
   return failed ? `${failed.logicalResourceId} (${failed.resourceType}) ${failed.resourceStatus}: ${failed.resourceStatusReason}` : undefined;
+}
+
+/** How long the operation ran, from its first event to its terminal one (AWS's clock), when both were read. */
+export function operationTookMs(op: Operation): number | undefined {
+  const end = op.events.find((e) => stackLevel(e) && TERMINAL.has(e.resourceStatus));
+  const start = op.complete ? op.events.at(-1) : undefined;
+  if (!end || !start || !stackLevel(start) || !inProgress(start.resourceStatus)) return undefined;
+  return end.timestamp.getTime() - start.timestamp.getTime();
 }

@@ -4,26 +4,35 @@
 // after a crash. A change set without changes is a success. Before touching the stack the driver
 // saves its template next to the journal, so a rollback can put it back.
 import { EdgeError, isEdgeError } from '../../../shared/errors.js';
-import type { ChangeSetInfo, CloudFormationPort, StackInfo, StackParameterInput } from '../../aws/ports.js';
-import type { StackPart } from '../../release/manifest.js';
+import type { ChangeSetInfo, CloudFormationPort, CreateChangeSetInput, StackInfo, StackParameterInput } from '../../aws/ports.js';
+import type { ReleaseManifest, StackPart } from '../../release/manifest.js';
 import type { StackTarget } from '../config-types.js';
 import type { Previous, TargetRef } from '../journal-model.js';
 import type { ObjectStore } from '../object-store.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../runner.js';
+import { pollDelay } from '../poll-schedule.js';
 import { changeSetNameFor, sessionFor, targetOf, waitFor, type DriverDeps } from './session.js';
-import { FAILED, SUCCEEDED, UPDATABLE, finalStatus, firstFailure, inProgress, operationEvents } from './stack-events.js';
+import {
+  FAILED, SUCCEEDED, UPDATABLE, finalStatus, firstFailure, inProgress, operationEvents, operationTookMs, rollbackReason,
+} from './stack-events.js';
 
 export interface StackDriverDeps extends DriverDeps {
   /** Where the templates a rollout replaced are kept: `<prefix>before/<target>.template`. */
   readonly store: ObjectStore;
   readonly prefix: string;
-  /** Change set creation: poll interval and how long to wait before trying again later. */
+  /** Change set creation: the longest poll interval (pollDelay starts shorter) and how long to wait before trying again later. */
   readonly changeSetPollMs?: number;
   readonly changeSetWaitMs?: number;
 }
 
-const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
-const CREATING = new Set(['CREATE_PENDING', 'CREATE_IN_PROGRESS']);
+/** The reason of a FAILED change set that only says there is nothing to change. */
+export const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+/** Change set statuses while CloudFormation is still computing it. */
+export const CREATING: ReadonlySet<string> = new Set(['CREATE_PENDING', 'CREATE_IN_PROGRESS']);
+
+/** A stack in this status (or none) is created by a CREATE change set; others are updated. */
+export const createsStack = (status: string | undefined): boolean =>
+  !status || status === 'REVIEW_IN_PROGRESS' || status === 'DELETE_COMPLETE';
 
 /** `https://<bucket>.s3.<region>.amazonaws.com/<key>`: the form CloudFormation reads a TemplateURL in. */
 export const templateUrl = (bucket: string, region: string, key: string): string =>
@@ -48,9 +57,41 @@ export function stackParameters(
   return [...given, ...kept];
 }
 
+/** The release's change set for the target, as the rollout creates it (the plan's preview makes the very same one). */
+export function changeSetInput(
+  t: StackTarget,
+  manifest: ReleaseManifest,
+  part: StackPart,
+  current: StackInfo | undefined,
+  name: { changeSetName: string; description: string },
+): CreateChangeSetInput {
+  const create = createsStack(current?.status);
+  return {
+    stackName: t.stack,
+    changeSetName: name.changeSetName,
+    changeSetType: create ? 'CREATE' : 'UPDATE',
+    templateUrl: templateUrl(manifest.bucket, manifest.region, part.template.key),
+    parameters: stackParameters(t, part, manifest, create ? undefined : current),
+    capabilities: [...new Set([...t.capabilities, ...part.capabilities])],
+    ...(t.cfnRoleArn ? { roleArn: t.cfnRoleArn } : {}),
+    tags: Object.entries(t.tags).map(([Key, Value]) => ({ Key, Value })),
+    description: name.description.slice(0, 1024),
+  };
+}
+
+/** How long the stack recordBefore read stands in for the read deploy would make right after it. */
+const SEEN_FRESH_MS = 2000;
+
 export function stackDriver(deps: StackDriverDeps): TargetDriver {
   const pollMs = deps.changeSetPollMs ?? 2000;
   const waitMs = deps.changeSetWaitMs ?? 10 * 60_000;
+  // recordBefore's read of each stack, taken once by the deploy that follows it (one DescribeStacks, not two)
+  const seen = new Map<string, { readonly at: number; readonly stack: StackInfo | undefined }>();
+  const currentStack = (cfn: CloudFormationPort, t: StackTarget): Promise<StackInfo | undefined> => {
+    const s = seen.get(t.name);
+    seen.delete(t.name);
+    return s && deps.now() - s.at < SEEN_FRESH_MS ? Promise.resolve(s.stack) : cfn.describeStack(t.stack);
+  };
   const cfnOf = (t: StackTarget): CloudFormationPort => sessionFor(deps.pool, t, deps.rolloutId).cloudformation;
   const ref = (stackId: string, changeSetName: string): TargetRef => ({ kind: 'change-set', stackId, changeSetName });
 
@@ -58,7 +99,7 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
   async function carryOn(cfn: CloudFormationPort, t: StackTarget, cs: ChangeSetInfo): Promise<TargetRef> {
     const name = cs.changeSetName;
     const read = (): Promise<ChangeSetInfo> => cfn.describeChangeSet(t.stack, name);
-    const ready = CREATING.has(cs.status) ? await waitFor(deps, read, (c) => !CREATING.has(c.status), pollMs, waitMs) : cs;
+    const ready = CREATING.has(cs.status) ? await waitFor(deps, read, (c) => !CREATING.has(c.status), (waited) => pollDelay(waited, pollMs), waitMs) : cs;
     if (!ready) throw new EdgeError('TARGET_BUSY', `stack ${t.stack}: change set ${name} is still being created`);
     if (ready.status === 'FAILED') {
       if (!NO_CHANGES.test(ready.statusReason ?? '')) {
@@ -91,6 +132,7 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
       const t = targetOf(target, 'stack');
       const cfn = cfnOf(t);
       const s = await cfn.describeStack(t.stack);
+      seen.set(t.name, { at: deps.now(), stack: s });
       if (!s || s.status === 'REVIEW_IN_PROGRESS' || s.status === 'DELETE_COMPLETE') {
         return { kind: 'stack', exists: false, ...(s ? { status: s.status } : {}) };
       }
@@ -105,26 +147,16 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
       const part = deps.manifest.parts.stack;
       if (!part) throw new EdgeError('TARGET_PART_MISSING', `target ${t.name} deploys the stack, but release ${deps.manifest.version} has none`);
       const cfn = cfnOf(t);
-      const current = await cfn.describeStack(t.stack);
+      const current = await currentStack(cfn, t);
       const status = current?.status;
       if (status && inProgress(status)) throw new EdgeError('TARGET_BUSY', `stack ${t.stack} is ${status}`);
-      const create = !current || status === 'REVIEW_IN_PROGRESS' || status === 'DELETE_COMPLETE';
-      if (!create && !UPDATABLE.has(status ?? '')) {
+      if (!createsStack(status) && !UPDATABLE.has(status ?? '')) {
         throw new EdgeError('TARGET_STACK_BLOCKED', `stack ${t.stack} is ${status}${current?.statusReason ? ` (${current.statusReason})` : ''}`);
       }
       const name = changeSetNameFor(ctx.token);
       try {
-        await cfn.createChangeSet({
-          stackName: t.stack,
-          changeSetName: name,
-          changeSetType: create ? 'CREATE' : 'UPDATE',
-          templateUrl: templateUrl(deps.manifest.bucket, deps.manifest.region, part.template.key),
-          parameters: stackParameters(t, part, deps.manifest, create ? undefined : current),
-          capabilities: [...new Set([...t.capabilities, ...part.capabilities])],
-          ...(t.cfnRoleArn ? { roleArn: t.cfnRoleArn } : {}),
-          tags: Object.entries(t.tags).map(([Key, Value]) => ({ Key, Value })),
-          description: `fleetctl ${ctx.rolloutId} ${t.name} attempt ${ctx.attempt}`.slice(0, 1024),
-        });
+        const description = `fleetctl ${ctx.rolloutId} ${t.name} attempt ${ctx.attempt}`;
+        await cfn.createChangeSet(changeSetInput(t, deps.manifest, part, current, { changeSetName: name, description }));
       } catch (e) {
         // a change set of this name exists: an earlier call with this token went through
         if (!isEdgeError(e, 'AWS_ALREADY_EXISTS') || !(await describeChangeSet(cfn, t, name))) throw e;
@@ -160,9 +192,14 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
         return { state: 'succeeded', progress: `no changes (${s.status})`, outputs: s.outputs };
       }
       const status = ended ?? s.status;
-      if (SUCCEEDED.has(status)) return { state: 'succeeded', progress: status, outputs: s.outputs };
+      if (SUCCEEDED.has(status)) {
+        const tookMs = operationTookMs(op);
+        return { state: 'succeeded', progress: status, outputs: s.outputs, ...(tookMs !== undefined ? { tookMs } : {}) };
+      }
       if (FAILED.has(status)) {
-        return { state: 'failed', reason: `stack ${t.stack} ${status}: ${firstFailure(op) ?? s.statusReason ?? 'no resource reported a reason'}` };
+        // no end under our token: another operation (a CancelUpdateStack) took over, and its rollback event says why
+        const why = firstFailure(op) ?? (ended ? undefined : await rollbackReason(cfn, s.stackId)) ?? s.statusReason;
+        return { state: 'failed', reason: `stack ${t.stack} ${status}: ${why ?? 'no resource reported a reason'}` };
       }
       return { state: 'failed', reason: `stack ${t.stack} is ${status}: the change set ${r.changeSetName} was not executed` };
     },

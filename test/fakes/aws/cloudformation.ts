@@ -279,13 +279,27 @@ export class FakeCloudFormation implements CloudFormationPort {
     return paged([...this.stack('DescribeStackEvents', stackName).events].reverse(), nextToken);
   }
 
-  async cancelUpdateStack(stackName: string): Promise<void> {
+  /** Ends at once (the fake provisions nothing); removes the stack's change sets, as CloudFormation does. */
+  async deleteStack(stackName: string): Promise<void> {
+    this.settle();
+    const s = this.find(stackName);
+    if (!s || s.status === 'DELETE_COMPLETE') return;
+    if (s.op) fail('DeleteStack', 'ValidationError', `Stack [${s.stackName}] cannot be deleted while in status ${s.status}`);
+    for (let i = this.changeSets.length - 1; i >= 0; i--) if (this.changeSets[i]?.stackId === s.stackId) this.changeSets.splice(i, 1);
+    this.event(s, this.opts.clock(), 'DELETE_IN_PROGRESS', 'User Initiated');
+    this.event(s, this.opts.clock(), 'DELETE_COMPLETE');
+  }
+
+  async cancelUpdateStack(stackName: string, clientRequestToken?: string): Promise<void> {
     this.settle();
     const s = this.stack('CancelUpdateStack', stackName);
-    if (!s.op || s.op.kind !== 'update' || s.op.phase !== 'run') fail('CancelUpdateStack', 'ValidationError', `CancelUpdateStack cannot be called from current stack status ${s.status}`);
-    const op = s.op as Operation;
+    if (!s.op || s.op.kind !== 'update' || s.op.phase !== 'run') {
+      fail('CancelUpdateStack', 'ValidationError', 'CancelUpdateStack cannot be called from current stack status');
+    }
+    const { token: _update, ...op } = s.op as Operation;
     const now = this.opts.clock();
-    this.event(s, now, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated');
-    Object.assign(op, { phase: 'rollback', until: now + this.stackDelayMs });
+    // from here on the events are the cancel's (its token, or none), as CloudFormation writes them
+    s.op = { ...op, phase: 'rollback', until: now + this.stackDelayMs, ...(clientRequestToken ? { token: clientRequestToken } : {}) };
+    this.event(s, now, 'UPDATE_ROLLBACK_IN_PROGRESS', 'Stack update cancelled');
   }
 }

@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
 import { parseSandboxConfigDocument } from '../../../sandbox/sandbox-config.js';
 import { generateTenantsConfig, tenantExternalId } from '../../../sandbox/tenants-config.js';
 import { runCli } from '../../helpers/cli.js';
+import { pushRelease } from '../../helpers/release-push.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const T1 = '300000000000';
@@ -101,18 +102,8 @@ t.test('an unmapped release is refused with the environments (exit 2); an unpush
 });
 
 t.test('a pushed release rolls out to stacks and web files in two tenants; -rc reaches staging only', async (t) => {
-  const { releasePush } = await import('../../../controller/commands/release.js');
   // the release as `fleetctl release push` stores it (in-process, with the sandbox's endpoint)
-  for (const version of ['v1.0.0', 'v1.1.0-rc1']) {
-    const saved = { ...process.env };
-    Object.assign(process.env, sb.env());
-    try {
-      await releasePush({ version, config: join(dir, 'fleet.yml'), offline: true, endpointUrl: sb.url });
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-  }
+  for (const version of ['v1.0.0', 'v1.1.0-rc1']) await pushRelease(sb, join(dir, 'fleet.yml'), version);
   const rc = await fleetctl(['rollout', 'start', '--release', 'v1.1.0-rc1', '--json']);
   t.equal(rc.code, 0, rc.stderr);
   const rcDoc = JSON.parse(rc.stdout) as { rolloutId: string; waves: { targets: { name: string; status: string }[] }[] };

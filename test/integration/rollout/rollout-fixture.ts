@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
 import { parseSandboxConfigDocument } from '../../../sandbox/sandbox-config.js';
 import { generateTenantsConfig, tenantExternalId } from '../../../sandbox/tenants-config.js';
 import { runCli, spawnCli } from '../../helpers/cli.js';
+import { pushRelease } from '../../helpers/release-push.js';
 import { tempDir, type Teardowns } from '../../helpers/temp-dir.js';
 
 export const DEVICE_ACCOUNTS = ['200000000000', '200000000001'] as const;
@@ -25,7 +26,7 @@ Parameters:
 Conditions:
   Broken: !Equals [!Select [1, !Split ['-', !Sub '\${Version}-x']], broken]
 Resources:
-  Topic: { Type: AWS::SNS::Topic }
+  Topic: { Type: AWS::SNS::Topic, Properties: { DisplayName: !Sub 'air quality \${Version}' } }
   Disk:
     Type: AWS::SNS::Topic
     Condition: Broken
@@ -109,9 +110,15 @@ export interface Estate {
 
 export const rolloutId = (version: string): string => `${APP}@${version}@production`;
 
+export interface EstateOptions {
+  /** The sandbox's CloudFormation provisioning timer (a test may hold stack operations with it). */
+  readonly cloudformationSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
 /** `eventMs`: how long a virtual host takes per lifecycle event (default 5). */
-export async function startEstate(t: Teardowns, eventMs = 5): Promise<Estate> {
-  const sb = await startSandbox({ config: parseSandboxConfigDocument(sandboxConfig(eventMs), 'generated') });
+export async function startEstate(t: Teardowns, eventMs = 5, options: EstateOptions = {}): Promise<Estate> {
+  const config = parseSandboxConfigDocument(sandboxConfig(eventMs), 'generated');
+  const sb = await startSandbox({ config, ...(options.cloudformationSleep ? { cloudformationSleep: options.cloudformationSleep } : {}) });
   t.teardown(() => sb.close());
   const env = { ...process.env, ...sb.env() };
   const dir = tempDir(t, 'rollout-e2e');
@@ -121,17 +128,7 @@ export async function startEstate(t: Teardowns, eventMs = 5): Promise<Estate> {
   writeFileSync(join(dir, 'device', 'appspec.yml'), APPSPEC);
   writeFileSync(join(dir, 'device', 'app.txt'), 'the app\n');
   writeFileSync(join(dir, 'fleet.yml'), fleetYml());
-  const { releasePush } = await import('../../../controller/commands/release.js');
-  const push = async (version: string): Promise<void> => {
-    const saved = { ...process.env };
-    Object.assign(process.env, sb.env());
-    try {
-      await releasePush({ version, config: join(dir, 'fleet.yml'), offline: true, endpointUrl: sb.url });
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-  };
+  const push = (version: string): Promise<void> => pushRelease(sb, join(dir, 'fleet.yml'), version);
   return {
     sb,
     dir,

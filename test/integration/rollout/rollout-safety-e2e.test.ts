@@ -3,7 +3,10 @@
 // stack's change set once; a device fleet failing the revision halts its wave (max_failed 0) and the
 // tenant wave is never touched; a failing stack resource is a failed target whose reason is the
 // stack event's; two controllers started at once: one drives, the other exits 1 naming the holder.
+import { setTimeout as delay } from 'node:timers/promises';
 import t from 'tap';
+import { waitFor } from '../../helpers/agent-fleet.js';
+import { killGroupOf } from '../../helpers/process-groups.js';
 import {
   callsPerAccount, DEVICE_ACCOUNTS, rolloutId, startEstate, status, TENANTS, type Estate,
 } from './rollout-fixture.js';
@@ -11,8 +14,14 @@ import {
 t.setTimeout(240_000);
 
 let e: Estate;
+/** While set, stack operations wait for it: a test holds a rollout in its tenant wave. */
+let stacksHeld: Promise<void> | undefined;
 t.before(async () => {
-  e = await startEstate(t);
+  const cloudformationSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
+    await stacksHeld;
+    if (ms > 0) await delay(ms, undefined, { signal });
+  };
+  e = await startEstate(t, 5, { cloudformationSleep });
 });
 
 const targetsOf = (doc: Awaited<ReturnType<typeof status>>) =>
@@ -69,21 +78,43 @@ t.test('a failing stack resource is a failed target with the stack event\'s reas
   t.match(doc.waves, [{ name: 'devices', status: 'passed' }, { name: 'tenants', status: 'halted', failed: 2 }]);
 });
 
-t.test('two controllers started at once: one drives, the other exits 1 naming the holder', async (t) => {
+t.test('two controllers at once: one drives, the other exits 1 naming the holder', async (t) => {
   await e.push('v4.0.0');
   const mark = e.sb.calls.mark();
-  const [a, b] = await Promise.all([
-    e.fleetctl(['rollout', 'start', '--release', 'v4.0.0']),
-    e.fleetctl(['rollout', 'start', '--release', 'v4.0.0']),
-  ]);
-  const codes = [a.code, b.code].sort();
-  t.same(codes, [0, 1], 'one exits 0, the other 1', { first: a.stderr, second: b.stderr });
-  const loser = a.code === 1 ? a : b;
-  const winner = a.code === 1 ? b : a;
+  let release = (): void => undefined;
+  stacksHeld = new Promise<void>((resolve) => (release = resolve));
+  t.teardown(() => release());
+  // the first controller holds the lease and waits on its tenants' stacks (held) while the second starts
+  const first = e.spawn(['rollout', 'start', '--release', 'v4.0.0']);
+  t.teardown(() => killGroupOf(first));
+  let firstOut = '';
+  let firstErr = '';
+  first.stdout?.on('data', (d: Buffer) => (firstOut += d.toString()));
+  first.stderr?.on('data', (d: Buffer) => (firstErr += d.toString()));
+  const firstCode = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
+  await waitFor(() => Object.keys(callsPerAccount(e.sb, mark, 'ExecuteChangeSet')).length === TENANTS.length, 120_000, 'both stacks updating');
+  const second = await e.fleetctl(['rollout', 'start', '--release', 'v4.0.0']);
+  t.equal(second.code, 1, 'the second exits 1', { stderr: second.stderr });
   const holder = /the rollout is being driven by arn:aws:iam::111111111111:root on \S+ pid \d+ \(lease until [^)]+\) \[ROLLOUT_LEASE_HELD\]/;
-  t.match(loser.stderr, holder);
+  t.match(second.stderr, holder);
+  stacksHeld = undefined;
+  release();
+  t.equal(await firstCode, 0, 'the first drives the rollout to its end', { stderr: firstErr });
   t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
   t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), once(TENANTS));
   t.match(await status(e, 'v4.0.0'), { state: 'succeeded', counts: { succeeded: 6 } });
-  t.match(winner.stdout, new RegExp(`rollout ${rolloutId('v4.0.0')}: SUCCEEDED`));
+  t.match(firstOut, new RegExp(`rollout ${rolloutId('v4.0.0')}: SUCCEEDED`));
+});
+
+t.test('two controllers started at the same moment: exactly one drives, each target deployed once', async (t) => {
+  await e.push('v5.0.0');
+  const mark = e.sb.calls.mark();
+  const runs = await Promise.all([1, 2].map(() => e.fleetctl(['rollout', 'start', '--release', 'v5.0.0'])));
+  // the slower may start after the rollout ended (it then prints the result, exit 0); never both drive
+  const lost = runs.filter((r) => r.code === 1);
+  t.ok(runs.every((r) => r.code === 0 || r.code === 1) && lost.length <= 1, 'no failure other than a lost lease', { runs });
+  for (const r of lost) t.match(r.stderr, /\[ROLLOUT_LEASE_HELD\]/);
+  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
+  t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), once(TENANTS));
+  t.match(await status(e, 'v5.0.0'), { state: 'succeeded', counts: { succeeded: 6 } });
 });

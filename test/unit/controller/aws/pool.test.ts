@@ -83,6 +83,22 @@ t.test('limits are shared by every session of the pool, per account', async (t) 
   t.equal(pool.session({ account: '444444444444' }).account, '444444444444', 'the root may name the base account');
 });
 
+t.test('more new roles at once than concurrency slots: each AssumeRole runs before its call takes a slot', async (t) => {
+  const { pool, world } = fakePool({ limits: { concurrency: 2 } });
+  const roles = ['333333333330', '333333333331', '333333333332', '333333333333'].map((a) => `arn:aws:iam::${a}:role/FleetDeployer`);
+  for (const r of roles) world.addRole(r);
+  let settled = 0;
+  const all = Promise.all(
+    roles.map((roleArn) => pool.session({ credentials: { kind: 'assume-role', roleArn, sessionName: 'fanout' } }).iam.createUser('u').finally(() => settled++)),
+  );
+  // every fake call resolves within a few turns of the event loop (virtual timers): a deadlock leaves them pending
+  for (let turn = 0; turn < 100 && settled < roles.length; turn++) await new Promise<void>((r) => setImmediate(r));
+  t.equal(settled, roles.length, 'no call waits on an AssumeRole that waits on its slot');
+  await all;
+  t.equal(world.calls.filter((c) => c.operation === 'AssumeRole').length, roles.length);
+  t.equal(pool.limits.inFlight, 0);
+});
+
 t.test('the iot:Data-ATS endpoint is discovered lazily per (account, region), once', async (t) => {
   const { pool, world } = fakePool();
   world.iot().shadows.set('rpi-01', { state: { reported: { health: { verdict: 'ok' } } } });

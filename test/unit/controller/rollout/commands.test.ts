@@ -168,10 +168,11 @@ t.test('abort without a driving controller stops the deployment in flight and en
   t.equal(h.world.codedeploy(BASE_ACCOUNT, REGION).deployments.size, 1, 'lab-pis deployed once');
 });
 
-t.test('abort while a controller drives: the request is journaled and the controller starts no further target', async (t) => {
+t.test('abort while a controller drives: the request is journaled, what is in flight stopped, and no further target started', async (t) => {
   const h = harness(t);
   h.pushRelease('v1.2.0');
   let aborted = false;
+  let stopped: readonly string[] = [];
   // the driving controller's follow rounds: after the first wave starts, someone aborts from elsewhere
   const driver = h.deps({
     sleep: async () => {
@@ -179,7 +180,9 @@ t.test('abort while a controller drives: the request is journaled and the contro
       aborted = true;
       const r = await rolloutAbort(ID, { config: h.config, reason: 'stop it' }, h.deps({ host: 'laptop', pid: 77 }));
       t.equal(r.data.abortOutcome, 'recorded');
-      t.same(r.data.stops, []);
+      t.ok(r.data.stops.length > 0, 'a deployment was in flight');
+      t.ok(r.data.stops.every((x) => x.outcome === 'stopped' && x.action.startsWith('StopDeployment ')), 'each stopped');
+      stopped = r.data.stops.map((x) => x.target);
     },
   });
   const r = await rolloutStart({ config: h.config, release: 'v1.2.0' }, driver);
@@ -189,7 +192,8 @@ t.test('abort while a controller drives: the request is journaled and the contro
   t.equal(s.state, 'aborted');
   t.match(s.abort, { by: /on laptop pid 77$/, reason: 'stop it' });
   t.notOk(h.drivers.deploys.includes('unicorn-web'));
-  t.equal(s.waves[0]?.targets.filter((x) => x.status === 'succeeded').length, 2, 'targets in flight finished');
+  const failed = s.waves[0]?.targets.filter((x) => x.status === 'failed').map((x) => x.name);
+  t.same(failed, stopped, 'the stopped targets were followed to their (failed) end by the controller');
 });
 
 t.test('abort of a finished rollout changes nothing; of an unknown one is refused', async (t) => {

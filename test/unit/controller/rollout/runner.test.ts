@@ -161,3 +161,29 @@ t.test('an abort journaled after an intent: the call that never happened is not 
   t.equal(world.deployments.size, 0, 'nothing deployed after the abort');
   t.match(r.state.targets.get('lab-pis')?.reason, /aborted before this target's deployment started/);
 });
+
+t.test("a succeeded target's outputs are journaled in its fact, bounded in size", async (t) => {
+  const store = new MemoryObjectStore();
+  const world = new FakeWorld(new Set(), () => false);
+  const follow = world.follow.bind(world);
+  const big = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`Out${String(i).padStart(3, '0')}`, 'x'.repeat(4096)]));
+  world.follow = async (tg, ref) => {
+    const r = await follow(tg, ref);
+    if (r.state !== 'succeeded') return r;
+    const outputs = tg.name === 'unicorn' ? { Url: 'https://unicorn.example', Version: 'v1.0.0' } : tg.name === 'lab-pis' ? big : {};
+    return { ...r, outputs };
+  };
+  const r = await runner(store, world, 'a').run();
+  t.equal(r.outcome, 'succeeded');
+  t.same(r.state.targets.get('unicorn')?.outputs, { Url: 'https://unicorn.example', Version: 'v1.0.0' });
+  t.same(r.state.targets.get('unicorn-web')?.outputs, {});
+  const lab = r.state.targets.get('lab-pis');
+  const kept = Object.keys(lab?.outputs ?? {}).length;
+  t.ok(kept > 0 && kept < 200, `${kept} of 200 outputs kept`);
+  t.equal((lab?.outputsOmitted ?? 0) + kept, 200, 'the rest is counted');
+  const entries = [...store.objects.entries()].filter(([k]) => k.startsWith('r/journal/'));
+  const largest = Math.max(...entries.map(([, o]) => o.body.length));
+  t.ok(largest < 70 * 1024, `the largest journal entry is ${largest} bytes`);
+  const back = await new Journal({ store, prefix: 'r/', now: () => new Date() }).load();
+  t.same(back.targets.get('unicorn')?.outputs, { Url: 'https://unicorn.example', Version: 'v1.0.0' }, 'read back from the store');
+});

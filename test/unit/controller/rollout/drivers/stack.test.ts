@@ -48,7 +48,9 @@ t.test('a new stack: change set CREATE from the release bucket, executed, output
   const assume = e.world.calls.find((c) => c.operation === 'AssumeRole');
   t.match(assume?.args[0], { roleArn: `arn:aws:iam::${TENANT}:role/fleet-deployer`, externalId: 'unicorn-7f3' }, 'through the tenant role with its ExternalId');
   t.match(await driver.follow(unicorn, ref), { state: 'running', progress: 'CREATE_IN_PROGRESS' });
-  t.same(await settle(e, driver, unicorn, ref), { state: 'succeeded', progress: 'CREATE_COMPLETE', outputs: { Version: 'v1.0.0', Function: 'air-quality-Fn' } });
+  const outputs = { Version: 'v1.0.0', Function: 'air-quality-Fn' };
+  // tookMs: the operation's first to its last event, as the fake's events time it (two resources of 1 s)
+  t.same(await settle(e, driver, unicorn, ref), { state: 'succeeded', progress: 'CREATE_COMPLETE', outputs, tookMs: 2000 });
   t.equal(cfn.stacks.length, 1);
 });
 
@@ -74,6 +76,17 @@ t.test('an update that fails is rolled back and reported with the failing resour
   t.match(r.state === 'failed' ? r.reason : '', /UPDATE_ROLLBACK_COMPLETE: Fn \(AWS::Lambda::Function\) UPDATE_FAILED: Resource handler returned message: "disk full"/);
   const s = await e.world.cloudformation(TENANT, 'us-east-1').describeStack('air-quality');
   t.equal(s?.parameters['ReleaseVersion'], 'v1.0.0', 'CloudFormation put the previous release back');
+});
+
+t.test('an update cancelled (CancelUpdateStack, events under its own token) is failed with the cancel as reason', async (t) => {
+  const { e, cfn, driver, unicorn } = await setup();
+  await settle(e, driver, unicorn, await driver.deploy(unicorn, e.ctx('unicorn')));
+  await e.release('v2.0.0');
+  const ref = await driver.deploy(unicorn, e.ctx('unicorn', 2));
+  t.match(await driver.follow(unicorn, ref), { state: 'running', progress: 'UPDATE_IN_PROGRESS' });
+  await cfn.cancelUpdateStack('air-quality');
+  const r = await settle(e, driver, unicorn, ref);
+  t.match(r, { state: 'failed', reason: 'stack air-quality UPDATE_ROLLBACK_COMPLETE: Stack update cancelled' });
 });
 
 t.test('killed between CreateChangeSet and ExecuteChangeSet, or after it: find finishes or adopts the attempt', async (t) => {
