@@ -4,8 +4,9 @@
 //  (c) RSS after 50 local deployments vs after the first (each in a child process)
 //  (d), (e) the sandbox: see bench-sandbox.ts; (f), (g) the daemon: bench-daemon.ts.
 //  (h) one health sample: see bench-health.ts.
-// BENCH_ONLY=agent|sandbox|daemon|health|telemetry|register runs one part; (t) telemetry RSS on vs off: bench-telemetry.ts;
+// BENCH_ONLY=agent|sandbox|daemon|health|telemetry|register|fanout runs one part; (t) telemetry RSS on vs off: bench-telemetry.ts;
 // (r) fleetctl register of 1,000 devices vs the floor and one-at-a-time: bench-register.ts.
+// (o) a rollout fanned out to 200 tenant stacks vs its critical path: bench-rollout-fanout.ts.
 // Sizes can be scaled down for a quick look: BENCH_MB=20 BENCH_FILES=500 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import { silentLogger } from '../shared/log.js';
 import { benchDaemon } from './bench-daemon.js';
 import { benchHealth } from './bench-health.js';
 import { benchRegister } from './bench-register.js';
+import { benchRolloutFanout } from './bench-rollout-fanout.js';
 import { benchSandbox, type Row } from './bench-sandbox.js';
 import { benchTelemetry } from './bench-telemetry.js';
 
@@ -224,6 +226,7 @@ try {
   if (only === undefined || only === 'health') await benchHealth(rows);
   if (only === undefined || only === 'register') await benchRegister(rows);
   if (only === undefined || only === 'telemetry') await benchTelemetry(rows);
+  if (only === undefined || only === 'fanout') await benchRolloutFanout(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
