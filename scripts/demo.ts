@@ -1,14 +1,19 @@
-// npm run demo: a whole fleet deployment on this machine, no AWS account needed.
+// npm run demo: a whole fleet deployment, then a release rolled out to the fleet and to three tenant
+// accounts, on this machine, no AWS account needed.
 // Starts the sandbox, provisions 5 simulated Raspberry Pis (each a real `edge-agent run` process
 // with its own deployment root and identity), uploads the example air-quality revision to the
 // sandbox's S3, deploys it HalfAtATime to the devices tagged fleet=air-quality, shows progress per
 // device, and prints a summary. Every device is also an IoT thing reporting its health to the
 // device shadow over MQTT with mutual TLS, and has the health gate on. pi-04's enclosure is wet
 // (humidity 97 %), so the gate refuses to install onto it; pi-05's particle sensor is simulated as
-// dead, so its ValidateService fails with a real log tail. The demo ends with the devices' shadows
-// and `fleetctl status`. Exit 0 when the deployment ends as expected: Succeeded, with exactly pi-04
-// (gate) and pi-05 (hook) failed. Everything lives in one temp folder, removed at the end (also on
-// Ctrl-C) unless `--keep` (or EDGE_DEMO_KEEP=1) is given, in which case the demo says where it is.
+// dead, so its ValidateService fails with a real log tail. The first part ends with the devices'
+// shadows and `fleetctl status`. The second part (demo-rollout.ts) pushes release v1.1.0 (device
+// revision, alerts stack, web files) and rolls it out with the real fleetctl: the stations first,
+// then the three tenant accounts. Exit 0 when both end as expected: the deployment Succeeded with
+// exactly pi-04 (gate) and pi-05 (hook) failed, and the rollout succeeded everywhere (the same two
+// stations refusing it again, within the stations target's minimum healthy hosts). Everything
+// lives in one temp folder, removed at the end (also on Ctrl-C) unless `--keep` (or
+// EDGE_DEMO_KEEP=1) is given, in which case the demo says where it is.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
@@ -23,6 +28,7 @@ import { create } from 'tar';
 import { startSandbox } from '../sandbox/sandbox.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { addIotTelemetry, provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
+import { demoSandboxConfig, releaseAndRollout, tenantIds } from './demo-rollout.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -158,8 +164,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    sb = await startSandbox({ dir: join(work, 'sandbox'), maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
-    say(`Sandbox (CodeDeploy, Commands, S3, STS, IoT) on ${sb.url}, MQTT on ${sb.iot.dataEndpoint}; everything lives in ${work}`);
+    const config = demoSandboxConfig();
+    sb = await startSandbox({ dir: join(work, 'sandbox'), config, maxPollWaitMs: 2000, pickupTimeoutMs: 60_000 });
+    const services = 'CodeDeploy, Commands, S3, STS, IoT, CloudFormation; 3 tenant accounts';
+    say(`Sandbox (${services}) on ${sb.url}, MQTT on ${sb.iot.dataEndpoint}; everything lives in ${work}`);
     for (let i = 1; i <= 5; i++) {
       const name = `pi-0${i}`;
       const deviceDir = join(work, 'devices', name);
@@ -238,7 +246,9 @@ async function main(): Promise<number> {
       (e: { stdout?: string; stderr?: string; code?: number }) => (say(`fleetctl status failed (${e.code}): ${e.stderr?.trim() ?? ''}`), { stdout: e.stdout ?? '' }),
     );
     process.stdout.write(fleetStatus.stdout);
-    return expected ? 0 : 1;
+    if (!expected) return 1;
+    const tenants = tenantIds(config);
+    return (await releaseAndRollout({ sb, tenants, work, revisionDir: join(work, 'revision'), readings, fleetctlArgs, say })) ? 0 : 1;
   } finally {
     await cleanUp();
   }

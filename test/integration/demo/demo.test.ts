@@ -1,6 +1,8 @@
 // The README's first command, npm run demo (scripts/demo.ts), run from source: a sandbox, five real
 // agent daemons reporting health over MQTT, a HalfAtATime deployment in which the health gate keeps
-// the release off the wet pi-04 and pi-05's ValidateService fails, the shadows, and fleetctl status.
+// the release off the wet pi-04 and pi-05's ValidateService fails, the shadows, and fleetctl status;
+// then release v1.1.0 pushed with the real fleetctl and rolled out to the stations (the same two
+// refusing it, tolerated) and to three tenant accounts (stack, web files, gateway servers).
 // The demo removes its folder at the end (it runs with TMPDIR in a folder of this test's, which is
 // left empty) and leaves no process.
 import t from 'tap';
@@ -11,7 +13,10 @@ import { PROJECT_ROOT, TSX_IMPORT } from '../../helpers/cli.js';
 import { killGroupOf, processesUnder, trackGroup } from '../../helpers/process-groups.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-t.test('npm run demo ends as expected and shows the gate, the shadows and fleetctl status', async (t) => {
+// two parts, the second with four fleetctl runs, each a tsx start-up: minutes on a loaded machine
+t.setTimeout(480_000);
+
+t.test('npm run demo ends as expected: the gate, the shadows, fleetctl status, then the release and its rollout', async (t) => {
   const tmp = tempDir(t, 'demo-tmp');
   const child = spawn(process.execPath, ['--import', TSX_IMPORT, join(PROJECT_ROOT, 'scripts', 'demo.ts')], {
     cwd: PROJECT_ROOT,
@@ -20,7 +25,7 @@ t.test('npm run demo ends as expected and shows the gate, the shadows and fleetc
     detached: true,
   });
   trackGroup(child);
-  const timer = setTimeout(() => killGroupOf(child), 300_000);
+  const timer = setTimeout(() => killGroupOf(child), 420_000);
   t.teardown(() => clearTimeout(timer));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,6 +40,22 @@ t.test('npm run demo ends as expected and shows the gate, the shadows and fleetc
   t.match(out, /pi-05: health (healthy|degraded) [^\n]*, last command ValidateService Failed/);
   t.match(out, /\$ fleetctl status\nDEVICE +STATUS[\s\S]*pi-04 +Registered +fleet=air-quality,site=park +d-\w+ Failed +unhealthy \([^)]*enclosure_humidity[^)]*\)/);
   t.match(out, /5 devices/);
+  // the second part: the release pushed, planned and rolled out, wave by wave
+  const release = 's3://pipeline-artifacts-111111111111/releases/air-quality/v1.1.0/';
+  t.match(out, `$ fleetctl release push --version v1.1.0\nrelease air-quality v1.1.0: manifest created at ${release}release.json`);
+  t.match(out, /device revision registered with CodeDeploy application air-quality/);
+  t.match(out, /\$ fleetctl rollout plan --release v1\.1\.0\n[\s\S]*wave tenants: 9 target\(s\), 3 at once[\s\S]*the rollout could run/);
+  t.match(out, '$ fleetctl rollout start --release v1.1.0\n');
+  // the live view (plain lines: stderr is no terminal here), on stderr: in order within it
+  t.match(out, /wave devices: started\n {2}stations: deploying[\s\S]*wave devices: passed\nwave tenants: started[\s\S]*rollout succeeded/);
+  t.match(out, /rollout air-quality@v1\.1\.0@production: SUCCEEDED\n {2}targets: 10 succeeded, 0 failed/);
+  t.match(out, /Stations \(d-\w+\): pi-01, pi-02, pi-03 took v1\.1\.0; pi-04, pi-05 refused it/);
+  t.match(out, /pi-01 is measuring with v1\.1\.0: \{"version":"1\.1\.0"/);
+  for (const id of ['300000000000', '300000000001', '300000000002']) {
+    t.match(out, `tenant ${id}: stack air-quality-alerts CREATE_COMPLETE at v1.1.0; s3://tenant-${id}-web/dashboard/: 3 objects`);
+  }
+  t.match(out, `The rollout's journal: ${release}rollouts/production/journal/\n`);
+  t.match(out, /As expected: v1\.1\.0 rolled out to the stations and to all three tenant accounts\./);
   const work = /everything lives in (\S+)/.exec(out)?.[1] ?? '';
   t.ok(work.startsWith(`${tmp}/edge-fleet-demo-`), `the demo worked in ${work}`);
   t.notOk(existsSync(work), 'the demo removed its folder');
