@@ -10,10 +10,10 @@
 
 /** The share of the time waited so far that the next wait lasts. */
 export const POLL_FRACTION = 0.2;
-/** The shortest wait, as a share of the cap (500 ms under the default 2 s): at most 2 looks a second per target. */
-export const POLL_FLOOR_SHARE = 1 / 4;
+/** The shortest wait, as a share of the cap (250 ms under the default 2 s): at most 4 looks a second per target, for its first second or so. */
+export const POLL_FLOOR_SHARE = 1 / 8;
 
-/** The wait before the next look, after `elapsedMs` of waiting on the same thing: a fifth of that, between capMs/4 and capMs. */
+/** The wait before the next look, after `elapsedMs` of waiting on the same thing: a fifth of that, between capMs/8 and capMs. */
 export function pollDelay(elapsedMs: number, capMs: number): number {
   const floor = capMs * POLL_FLOOR_SHARE;
   return Math.min(capMs, Math.max(floor, Math.max(0, elapsedMs) * POLL_FRACTION));
@@ -25,7 +25,7 @@ export const FIRST_LOOK_MARGIN = 0.05;
 /**
  * The wait before the first look at an operation just started, given how long operations of the
  * same kind took in this rollout (`tookMs`, as AWS timed them): just past their median, between
- * capMs/4 and capMs; with none known, pollDelay(0, capMs).
+ * capMs/8 and capMs; with none known, pollDelay(0, capMs).
  */
 export function firstLookDelay(tookMs: readonly number[], capMs: number): number {
   if (tookMs.length === 0) return pollDelay(0, capMs);

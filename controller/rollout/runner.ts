@@ -7,7 +7,7 @@ import type { Target, TargetKind } from './config-types.js';
 import { boundOutputs, type EntryBody, type Previous, type RolloutOutcome, type RolloutState, type TargetRef } from './journal-model.js';
 import type { Journal } from './journal-store.js';
 import type { Lease } from './lease.js';
-import { nextSteps, planDrift, type Step } from './next-steps.js';
+import { attemptToken, nextSteps, planDrift, type Step } from './next-steps.js';
 import type { RolloutPlan } from './plan.js';
 import { firstLookDelay, pollDelay } from './poll-schedule.js';
 
@@ -79,7 +79,7 @@ export interface RolloutResult {
 export class RolloutRunner {
   private readonly targets: Map<string, Target>;
   /** Entries waiting for the journal write in flight to end (see append). */
-  private readonly queued: { readonly body: EntryBody; readonly done: (e?: unknown) => void }[] = [];
+  private readonly queued: { readonly bodies: readonly EntryBody[]; readonly done: (e?: unknown) => void }[] = [];
   private writing = false;
   private lastRenew = 0;
   /** Since when each target's steps have changed nothing (its deployment running, or retried). */
@@ -148,7 +148,7 @@ export class RolloutRunner {
     const name = step.target;
     // a deployment that has just started is not done yet: its first look waits as a later one would
     const status = this.deps.journal.current.targets.get(name)?.status;
-    const started = (step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
+    const started = (step.kind === 'record-before' || step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
     if (changed && !started) {
       this.waitingSince.delete(name);
       return;
@@ -175,9 +175,9 @@ export class RolloutRunner {
    * while a write is in flight go out together in the next one (one object, all or nothing), so
    * fifty targets reporting at once wait for a write or two, not for fifty in a row.
    */
-  private append(body: EntryBody): Promise<unknown> {
+  private append(...bodies: EntryBody[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ body, done: (e) => (e === undefined ? resolve(undefined) : reject(e)) });
+      this.queued.push({ bodies, done: (e) => (e === undefined ? resolve(undefined) : reject(e)) });
       if (!this.writing) void this.write();
     });
   }
@@ -185,8 +185,14 @@ export class RolloutRunner {
   private async write(): Promise<void> {
     this.writing = true;
     while (this.queued.length > 0) {
-      const batch = this.queued.splice(0, JOURNAL_BATCH_MAX);
-      const failure = await this.deps.journal.appendMany(batch.map((q) => q.body)).then(
+      // whole appends only: the entries of one append are written together or not at all
+      let n = 0;
+      for (let size = 0; n < this.queued.length; n++) {
+        size += this.queued[n]?.bodies.length ?? 0;
+        if (n > 0 && size > JOURNAL_BATCH_MAX) break;
+      }
+      const batch = this.queued.splice(0, n);
+      const failure = await this.deps.journal.appendMany(batch.flatMap((q) => q.bodies)).then(
         () => undefined,
         (e: unknown) => e ?? new Error('journal write failed'),
       );
@@ -240,19 +246,17 @@ export class RolloutRunner {
         onEvent?.({ type: 'wave', wave: step.wave, status: 'started' });
         return true;
       case 'record-before': {
+        // what the target runs now, and the intent of its first attempt, go out in one write (the
+        // same journal as two writes in a row, one write latency less); the deploy follows at once
         const t = this.target(step.target);
-        await this.append({ type: 'target-before', target: t.name, previous: await drivers[t.kind].recordBefore(t) });
+        const before: EntryBody = { type: 'target-before', target: t.name, previous: await drivers[t.kind].recordBefore(t) };
+        const attempt = (this.deps.journal.current.targets.get(t.name)?.attempt ?? 0) + 1;
+        await this.deploy(t, attempt, attemptToken(plan.rolloutId, t.name, attempt), before);
         return true;
       }
-      case 'deploy': {
-        const t = this.target(step.target);
-        const ctx = { rolloutId: plan.rolloutId, wave: this.waveOf(t.name), attempt: step.attempt, token: step.token };
-        await this.append({ type: 'target-intent', target: t.name, attempt: step.attempt, token: step.token });
-        onEvent?.({ type: 'target', target: t.name, status: 'deploying' });
-        const ref = await drivers[t.kind].deploy(t, ctx);
-        await this.append({ type: 'target-started', target: t.name, attempt: step.attempt, ref });
+      case 'deploy':
+        await this.deploy(this.target(step.target), step.attempt, step.token);
         return true;
-      }
       case 'adopt': {
         const t = this.target(step.target);
         const ctx = { rolloutId: plan.rolloutId, wave: this.waveOf(t.name), attempt: step.attempt, token: step.token };
@@ -279,6 +283,16 @@ export class RolloutRunner {
         onEvent?.({ type: 'finished', outcome: step.outcome, ...(step.reason ? { reason: step.reason } : {}) });
         return true;
     }
+  }
+
+  /** Journals the attempt's intent (with `before` ahead of it, in the same write), makes the call, journals its fact. */
+  private async deploy(t: Target, attempt: number, token: string, before?: EntryBody): Promise<void> {
+    const ctx = { rolloutId: this.deps.plan.rolloutId, wave: this.waveOf(t.name), attempt, token };
+    const intent: EntryBody = { type: 'target-intent', target: t.name, attempt, token };
+    await (before ? this.append(before, intent) : this.append(intent));
+    this.deps.onEvent?.({ type: 'target', target: t.name, status: 'deploying' });
+    const ref = await this.deps.drivers[t.kind].deploy(t, ctx);
+    await this.append({ type: 'target-started', target: t.name, attempt, ref });
   }
 
   private async follow(name: string, ref: TargetRef): Promise<boolean> {
