@@ -153,11 +153,20 @@ export function batchArgs(args, batchDir, root = PROJECT) {
   return [...options, ...(timeout > 0 ? [`--timeout=${timeout * longest}`] : []), ...entries];
 }
 
+/** A fresh folder for batch entry files under `<project>/.tap`. */
+function batchFolder() {
+  const tapDir = join(PROJECT, '.tap');
+  mkdirSync(tapDir, { recursive: true });
+  return mkdtempSync(join(tapDir, 'edge-fleet-batches-'));
+}
+
 function main(args) {
   const systemTmp = tmpdir();
   const runDir = mkdtempSync(join(systemTmp, 'edge-fleet-tests-'));
-  // only a --batch run writes entry files
-  const batchDir = args.some((a) => /^--batch(=\d+)?$/.test(a)) ? mkdtempSync(join(systemTmp, 'edge-fleet-batches-')) : undefined;
+  // only a --batch run writes entry files: inside the project's .tap, because tap keeps each test
+  // file's output at `.tap/test-results/<its path from the project>`, which for a file outside the
+  // project climbs out of .tap (and can land outside the project)
+  const batchDir = args.some((a) => /^--batch(=\d+)?$/.test(a)) ? batchFolder() : undefined;
   const cleanUp = () => {
     rmSync(runDir, { recursive: true, force: true });
     if (batchDir) rmSync(batchDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // subtest with its own teardowns, and a failing file fails the run under its own name.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leftoverEntries } from '../../../scripts/run-tests.mjs';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
@@ -19,23 +19,27 @@ function runTests(args: string[], tmp: string) {
   return spawnSync(process.execPath, [SCRIPT, ...args], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
 }
 
+// The scratch test files live in tap's fixture folder inside the project (t.testdir, removed after
+// the test): tap keeps each file's output under .tap/test-results/<its path from the project>, which
+// for a file in the temp folder would climb out of .tap.
 t.test('the runner fails a passing run that leaves a temp folder, and removes it', async (t) => {
   const dir = tempDir(t, 'leaky-test');
-  const leaky = join(dir, 'leaky.test.mjs');
+  const leaky = join(t.testdir(), 'leaky.test.mjs');
   writeFileSync(leaky, `import t from '${import.meta.resolve('tap')}';\n` + "import { mkdtempSync } from 'node:fs';\nimport { tmpdir } from 'node:os';\nimport { join } from 'node:path';\n" +
     "t.ok(mkdtempSync(join(tmpdir(), 'forgotten-')));\n");
   const r = runTests(['--disable-coverage', '--node-arg=--no-warnings', leaky], dir);
   t.equal(r.status, 1, 'the run fails', { output: `${r.stdout}${r.stderr}` });
   t.match(r.stdout, /# \{ total: 1, pass: 1 \}/, 'the test itself passed');
   t.match(r.stderr, /leftovers: the test run left 1 thing\(s\) behind[\s\S]*temp folder entry .*\/edge-fleet-tests-\w+\/forgotten-\w+/);
-  t.same(leftoverEntries(dir).filter((p) => !p.endsWith('.mjs') && !/\/tsx-\d+$/.test(p)), [], 'the run folder is gone');
+  t.same(leftoverEntries(dir).filter((p) => !/\/tsx-\d+$/.test(p)), [], 'the run folder is gone');
 });
 
 t.test('--batch: one process per batch, each file its own subtest; a failing file fails the run by name', async (t) => {
   const dir = tempDir(t, 'batch-test');
+  const files = t.testdir();
   const file = (name: string, body: string) => {
-    writeFileSync(join(dir, name), `import t from 'tap';\nimport { existsSync, readFileSync, writeFileSync } from 'node:fs';\n${body}\n`);
-    return join(dir, name);
+    writeFileSync(join(files, name), `import t from 'tap';\nimport { existsSync, readFileSync, writeFileSync } from 'node:fs';\n${body}\n`);
+    return join(files, name);
   };
   const marker = (name: string) => JSON.stringify(join(dir, name));
   const a = file('a.test.mjs', [
@@ -60,5 +64,7 @@ t.test('--batch: one process per batch, each file its own subtest; a failing fil
   t.match(r.stdout, /not ok 1 - b fails/);
   t.match(r.stdout, /\nnot ok 1 - \S*01-\S*\.test\.mjs # time=/, 'one process for the three files');
   t.match(r.stdout, /# \{ total: 7, pass: 6, fail: 1 \}/, 'every assertion of the three files counted');
-  t.same(leftoverEntries(dir).filter((p) => !p.endsWith('.mjs') && !/\/(tsx-\d+|pid-a|a-ended)$/.test(p)), [], 'the run and batch folders are gone');
+  t.same(leftoverEntries(dir).filter((p) => !/\/(tsx-\d+|pid-a|a-ended)$/.test(p)), [], 'the run folder is gone');
+  const tapDir = join(PROJECT_ROOT, '.tap');
+  t.same(readdirSync(tapDir).filter((n) => n.startsWith('edge-fleet-batches-')), [], 'and the batch folder in .tap');
 });
