@@ -266,6 +266,12 @@ export const ERROR_CODES = {
     summary: 'no rollout with this id has started',
     action: 'Check the id (fleetctl rollout ls lists them) and the bucket and prefix (--config, or --bucket and --prefix); start it with fleetctl rollout start.',
   },
+  ROLLOUT_FINISHED: {
+    exit: ExitCode.FAILED,
+    retryable: false,
+    summary: 'the rollout has already finished: it takes no approval any more',
+    action: 'Nothing to approve: fleetctl rollout status shows how it ended. To deploy again, release a new version and start its rollout.',
+  },
   // Target drivers (controller/rollout/drivers): what one target's deployment ran into.
   TARGET_BUSY: {
     exit: ExitCode.FAILED,
@@ -290,6 +296,13 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'the release has no part for this kind of target',
     action: 'Push a release with the part the target needs (device revision, stack or web files), or remove the target from the wave.',
+  },
+  TARGET_PREVIOUS_MISSING: {
+    exit: ExitCode.FAILED,
+    retryable: false,
+    summary: 'what the target ran before this rollout is gone, so the rollback cannot put it back',
+    action:
+      'Restore the object the message names (from the bucket\'s versions), or put the target back by rolling out a release that still exists.',
   },
   // --- CLI and configuration ----------------------------------------------------------
   CLI_USAGE: usage('invalid command-line arguments', 'Fix the arguments as the message says; see --help.'),

@@ -97,6 +97,26 @@ export interface DeploymentGroupInfo {
   readonly targetRevision?: S3Revision;
 }
 
+/** A deployment group of on-premises instances, as CreateDeploymentGroup / UpdateDeploymentGroup set it. */
+export interface DeploymentGroupSettings {
+  readonly serviceRoleArn: string;
+  readonly deploymentConfigName?: string;
+  /** Tag groups (at most 3): an instance must match every group, any one tag within a group. */
+  readonly onPremisesTagSet: readonly (readonly Tag[])[];
+  readonly autoRollback?: { readonly enabled: boolean; readonly events: readonly string[] };
+}
+
+export interface CreateDeploymentGroupInput extends DeploymentGroupSettings {
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+}
+
+export interface UpdateDeploymentGroupInput extends Partial<DeploymentGroupSettings> {
+  readonly applicationName: string;
+  readonly currentDeploymentGroupName: string;
+  readonly newDeploymentGroupName?: string;
+}
+
 export interface DeploymentTarget {
   readonly deploymentId: string;
   readonly targetId: string;
@@ -131,6 +151,10 @@ export interface CodeDeployPort {
   stopDeployment(deploymentId: string, autoRollbackEnabled?: boolean): Promise<{ status: string; statusMessage?: string }>;
   registerApplicationRevision(input: { applicationName: string; revision: S3Revision; description?: string }): Promise<void>;
   getDeploymentGroup(applicationName: string, deploymentGroupName: string): Promise<DeploymentGroupInfo>;
+  /** AWS_ALREADY_EXISTS (DeploymentGroupAlreadyExistsException) when the name is taken. */
+  createDeploymentGroup(input: CreateDeploymentGroupInput): Promise<{ deploymentGroupId: string }>;
+  /** Sets the fields given (the others stay); `newDeploymentGroupName` renames the group. */
+  updateDeploymentGroup(input: UpdateDeploymentGroupInput): Promise<void>;
   /** AWS_ALREADY_EXISTS (DeploymentConfigAlreadyExistsException) when the name is taken. */
   createDeploymentConfig(input: { deploymentConfigName: string; minimumHealthyHosts: MinimumHealthyHosts }): Promise<{ deploymentConfigId: string }>;
   /** AWS_CONFLICT (DeploymentNotStartedException) while the deployment has not chosen its targets. */

@@ -1,9 +1,11 @@
-// The command-line definitions of `fleetctl rollout plan|start|status|ls|abort|resume`. Only flags
-// live here; each action imports its command module when it runs.
+// The command-line definitions of `fleetctl rollout plan|start|resume|status|ls|approve|pause|abort`.
+// Only flags live here; each action imports its command module when it runs.
 import type { Command } from 'commander';
 import type { CliSession } from '../../shared/cli/commander.js';
 import type { RolloutDeps } from '../commands/rollout-common.js';
 import type { AbortFlags } from '../commands/rollout-abort.js';
+import type { ApproveFlags } from '../commands/rollout-approve.js';
+import type { PauseFlags } from '../commands/rollout-pause.js';
 import type { PlanFlags } from '../commands/rollout-plan.js';
 import type { StartFlags } from '../commands/rollout-start.js';
 import type { StatusFlags, WhereFlags } from '../commands/rollout-status.js';
@@ -34,7 +36,9 @@ function bucketOptions(cmd: Command): Command {
 }
 
 export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
-  const rollout = program.command('rollout').description('roll a pushed release out to its environment, wave by wave; follow, list, abort and resume rollouts');
+  const rollout = program
+    .command('rollout')
+    .description('roll a pushed release out to its environment, wave by wave; follow, list, approve, pause, resume and abort rollouts');
 
   common(
     rollout
@@ -59,7 +63,10 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
   common(
     rollout
       .command('start')
-      .description('run the rollout (or resume it: the id is application@version@environment); exit 0 all done, 1 halted')
+      .description(
+        'run the rollout (or resume it: the id is application@version@environment); exit 0 all done, 1 halted, ' +
+          '3 waiting for a person (a wave with approval: manual, or a pause): the message says what to run',
+      )
       .requiredOption('--release <version>', 'the release version (or tag)')
       .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)')
       .option('--detach', 'drive the rollout in a background process and return at once with its id')
@@ -72,7 +79,7 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
   common(
     rollout
       .command('resume')
-      .description('the same as starting the rollout again')
+      .description('lift a pause (rollout pause), then the same as starting the rollout again; exits as start does')
       .argument('<id>', 'the rollout id (application@version@environment)')
       .option('--detach', 'drive the rollout in a background process and return at once')
       .option('--log <file>', 'with --detach: the background output'),
@@ -90,6 +97,7 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
         .option('--release <version>', 'the rollout of this release (with --config)')
         .option('--environment <name>', 'with --release: this environment')
         .option('--watch', 'follow until the rollout ends; exit as it ends (0 succeeded, 1 halted or aborted)')
+        .addHelpText('after', '\nA rollout waiting for an approval or a resume exits 0 here (its state says what it waits for).')
         .option('--interval <seconds>', 'with --watch: seconds between reads (default 5)', positiveInt),
     ),
   ).action(async (id: string | undefined, o: StatusFlags) => {
@@ -107,9 +115,47 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
       .command('abort')
       .description('stop a rollout: no further target starts; without a driving controller, active deployments and stack updates are stopped too')
       .argument('<id>', 'the rollout id (application@version@environment)')
-      .option('--reason <text>', 'why (recorded in the journal)'),
+      .option('--reason <text>', 'why (recorded in the journal)')
+      .option(
+        '--rollback',
+        "then put back what the rollout changed, as the environment's rollback policy says (failed: the failed targets, wave: the " +
+          "stopped wave's, all: every target it changed; all when the policy is none): each to what it ran before the rollout",
+      ),
   ).action(async (id: string, o: AbortFlags) => {
     const { renderAbort } = await import('../rollout/render-results.js');
     await deps.session.run(spec('rollout.abort', o.json, renderAbort), async () => (await import('../commands/rollout-abort.js')).rolloutAbort(id, o, deps.rolloutDeps()));
+  });
+
+  common(
+    rollout
+      .command('approve')
+      .description(
+        'approve a wave with approval: manual (recorded with your AWS identity); then `rollout resume ID` goes on. ' +
+          'Exit 0 approved (or already), 1 the rollout has finished or never started, 2 no such wave or it takes no approval',
+      )
+      .argument('<id>', 'the rollout id (application@version@environment)')
+      .requiredOption('--wave <name>', 'the wave to approve')
+      .option('--comment <text>', 'recorded with the approval'),
+  ).action(async (id: string, o: ApproveFlags) => {
+    const { renderApprove } = await import('../rollout/render-results.js');
+    await deps.session.run(spec('rollout.approve', o.json, renderApprove), async () =>
+      (await import('../commands/rollout-approve.js')).rolloutApprove(id, o, deps.rolloutDeps()),
+    );
+  });
+
+  common(
+    rollout
+      .command('pause')
+      .description(
+        'stop the rollout before its next wave (the wave in progress finishes; the controller driving it then exits 3); ' +
+          '`rollout resume ID` goes on. Exit 0 paused (or already, or finished), 1 the rollout never started',
+      )
+      .argument('<id>', 'the rollout id (application@version@environment)')
+      .option('--reason <text>', 'why (recorded in the journal)'),
+  ).action(async (id: string, o: PauseFlags) => {
+    const { renderPause } = await import('../rollout/render-results.js');
+    await deps.session.run(spec('rollout.pause', o.json, renderPause), async () =>
+      (await import('../commands/rollout-pause.js')).rolloutPause(id, o, deps.rolloutDeps()),
+    );
   });
 }

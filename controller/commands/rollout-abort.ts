@@ -1,8 +1,9 @@
-// fleetctl rollout abort ID [--reason R]: journals the abort request (who and why) and stops what
-// is in flight (StopDeployment; CancelUpdateStack for a stack update in progress). When a
-// controller drives the rollout it reads the request, starts no further target, and ends the
+// fleetctl rollout abort ID [--reason R] [--rollback]: journals the abort request (who and why) and
+// stops what is in flight (StopDeployment; CancelUpdateStack for a stack update in progress). When
+// a controller drives the rollout it reads the request, starts no further target, and ends the
 // rollout as aborted once the stopped targets end. When no controller holds the lease, abort takes
-// it and drives the rollout to its aborted end itself.
+// it and drives the rollout to its aborted end itself. With --rollback the halted rollout first
+// puts back what it changed (the environment's rollback policy; `all` when that is none).
 import type { CommandOutcome } from '../../shared/cli/commander.js';
 import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError, isEdgeError, toEdgeError } from '../../shared/errors.js';
@@ -19,6 +20,8 @@ import { drive, openDriving, type Driving } from './rollout-start.js';
 
 export interface AbortFlags extends RolloutFlags {
   reason?: string;
+  /** Put back what the rollout changed (per the environment's policy, `all` when that is none). */
+  rollback?: boolean;
 }
 
 export interface StopAction {
@@ -43,6 +46,7 @@ export async function rolloutAbort(id: string, flags: AbortFlags, deps: RolloutD
   const parsed = parseRolloutId(id);
   if (!parsed) throw new EdgeError('CLI_USAGE', `${id} is not a rollout id (<application>@<version>@<environment>, as rollout ls shows)`);
   const reason = (flags.reason ?? DEFAULT_REASON).replace(/\p{Cc}/gu, ' ').slice(0, 500);
+  const rollback = flags.rollback === true;
   const d = await openDriving({ ...flags, release: parsed.version, environment: parsed.environment }, deps);
   try {
     const state = await d.journal.load();
@@ -58,11 +62,13 @@ export async function rolloutAbort(id: string, flags: AbortFlags, deps: RolloutD
       if (!isEdgeError(e, 'ROLLOUT_LEASE_HELD')) throw e;
       // a live controller drives it: it reads the request before starting any further target, and
       // follows what abort stops here to its end; the journal's entries stay the controller's to write
-      await appendAbort(new Journal({ store: d.store, prefix: d.loc.prefix, now: deps.now }), d.holder, reason);
+      await appendAbort(new Journal({ store: d.store, prefix: d.loc.prefix, now: deps.now }), d.holder, reason, rollback);
       await d.journal.load();
       return done('recorded', await stopInFlight(d, false));
     }
-    if (!d.journal.current.abort) await appendAbort(d.journal, d.holder, reason);
+    const before = d.journal.current.abort;
+    // an abort recorded without a rollback is asked again with one (the later request is the one in force)
+    if (!before || (rollback && !before.rollback)) await appendAbort(d.journal, d.holder, reason, rollback);
     const stops = await stopInFlight(d, true);
     await drive(d, flags, deps);
     return done('concluded', stops);
@@ -122,5 +128,6 @@ async function stop(d: Driving, target: Target, ref: TargetRef): Promise<StopAct
     await session.cloudformation.cancelUpdateStack(stack.stackName);
     return { target: target.name, action: `CancelUpdateStack ${stack.stackName}`, outcome: 'stopped' };
   }
+  if (ref.kind === 'none') return { target: target.name, action: 'nothing started', outcome: 'not-needed', detail: ref.reason };
   return { target: target.name, action: 'web copy', outcome: 'not-needed', detail: 'copies are not stopped; the files copied so far stay' };
 }

@@ -8,6 +8,7 @@ import type { AwsPool, AwsSession } from '../aws/pool.js';
 import { MANIFEST_SCHEMA, manifestKey, releaseKeyPrefix, rolloutKeyPrefix, type ReleaseManifest } from '../release/manifest.js';
 import type { RolloutConfig, TargetKind } from '../rollout/config-types.js';
 import type { DriversDeps } from '../rollout/drivers/index.js';
+import type { GateChecker } from '../rollout/gates/types.js';
 import { LEASE_SCHEMA } from '../rollout/lease.js';
 import { parseRolloutId, planRollout, type RolloutPlan } from '../rollout/plan.js';
 import type { LiveSink } from '../rollout/render-live.js';
@@ -25,6 +26,17 @@ export interface RolloutFlags {
 }
 
 export type DriverFactory = (deps: DriversDeps) => Readonly<Record<TargetKind, TargetDriver>>;
+
+/** What a gate checker reads with: the AWS pool (shadows, deployments, alarms), timers, the clock (ms). */
+export interface GateDeps {
+  readonly pool: AwsPool;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  /** Where a command gate runs: the config's folder (its paths are relative to it, as the release's parts are). */
+  readonly cwd: string;
+}
+
+export type GateFactory = (deps: GateDeps) => GateChecker;
 
 export interface RolloutDeps {
   /** AWS_REGION / AWS_DEFAULT_REGION, for a config that names no region. */
@@ -44,6 +56,10 @@ export interface RolloutDeps {
   readonly progress: LiveSink;
   /** The target drivers (default: controller/rollout/drivers). */
   readonly drivers?: DriverFactory;
+  /** The waves' gate checker (default: controller/rollout/gates, loaded only when a wave has gates). */
+  readonly gates?: GateFactory;
+  /** How often a baking wave's gates are read (default: the runner's BAKE_CHECK_MS). */
+  readonly bakeCheckMs?: number;
   /** Starts `fleetctl <args>` in the background, its output appended to `logFile`. */
   readonly spawnDetached?: (args: readonly string[], logFile: string) => Promise<{ pid: number }>;
   /** Between two rounds of follows (default 2 s). */

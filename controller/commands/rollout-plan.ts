@@ -1,16 +1,19 @@
 // fleetctl rollout plan --config fleet.yml --release V [--environment E] [--change-sets] [--json]:
-// what a rollout of V would do, changing nothing anywhere (only reads and AssumeRole). Exit 0 it
-// could run, 1 a target is unreachable or blocked, 2 the config is invalid or the release goes
-// nowhere. --change-sets, the one exception, creates each stack target's change set to list its
+// what a rollout of V would do, changing nothing anywhere (only reads and AssumeRole): per wave its
+// targets, approval, gates (with what passes) and bake, and the environment's rollback policy.
+// Exit 0 it could run, 1 a target is unreachable or blocked, 2 the config is invalid or the release
+// goes nowhere. --change-sets, the one exception, creates each stack target's change set to list its
 // resource changes and deletes it again (rollout-plan-change-sets.ts); exit 1 also when a change set
 // fails or something could not be deleted again.
 import type { CommandOutcome } from '../../shared/cli/commander.js';
 import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { isEdgeError } from '../../shared/errors.js';
+import type { OnPremisesInstance } from '../aws/ports.js';
 import { inspectTarget, type Problem } from '../rollout/inspect.js';
 import { forEachLimited } from '../fleet/pool.js';
 import { sessionFor } from '../rollout/drivers/session.js';
 import type { PlanView } from '../rollout/render.js';
+import { gateViews } from '../rollout/render-safety.js';
 import { S3ObjectStore } from '../rollout/s3-object-store.js';
 import { stateName } from '../rollout/summary.js';
 import {
@@ -56,8 +59,9 @@ export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<
     const state = stateName(await journal.load());
     const targets = plan.waves.flatMap((w) => w.targets);
     const inspected = new Map<string, Awaited<ReturnType<typeof inspectTarget>>>();
+    const fleets = new Map<string, Promise<OnPremisesInstance[]>>();
     await forEachLimited(targets, INSPECT_CONCURRENCY, async (t) => {
-      inspected.set(t.name, await inspectTarget(t, sessionFor(pool, t, plan.rolloutId)));
+      inspected.set(t.name, await inspectTarget(t, sessionFor(pool, t, plan.rolloutId), { fleets }));
     });
     if (flags.changeSets) {
       const manifest = pushed ? await loadManifest(release, loc, plan.version) : undefined;
@@ -70,7 +74,10 @@ export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<
       name: w.name,
       concurrency: w.concurrency,
       maxFailedTargets: w.maxFailedTargets,
+      ...(w.approval ? { approval: w.approval } : {}),
       targets: w.targets.flatMap((t) => inspected.get(t.name) ?? []),
+      gates: gateViews(w.gates),
+      ...(w.bakeMs !== undefined ? { bakeMs: w.bakeMs } : {}),
     }));
     for (const w of waves) for (const t of w.targets) problems.push(...t.problems.map((p) => ({ ...p, target: t.target })));
     const couldRun = !problems.some((p) => p.blocking);
@@ -82,6 +89,7 @@ export async function rolloutPlan(flags: PlanFlags, deps: RolloutDeps): Promise<
       release: { manifest: `s3://${loc.bucket}/${loc.manifestKey}`, pushed },
       journal: { location: loc.journal, state },
       waves,
+      rollback: plan.rollback,
       problems,
       couldRun,
     };

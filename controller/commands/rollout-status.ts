@@ -1,6 +1,9 @@
 // fleetctl rollout status [ID | --release V] [--watch] and fleetctl rollout ls: a rollout read back
 // from its journal in the release bucket, from any machine with read access to it. The bucket and
-// prefix come from --config, or from --bucket and --prefix (a machine without the config).
+// prefix come from --config, or from --bucket and --prefix (a machine without the config). Status
+// exits 1 for a halted or aborted rollout and 0 for any other it can read, a rollout waiting for an
+// approval or a resume included: reading it worked, and its state says what it waits for (exit 3
+// is for the start or resume that stopped to wait).
 import type { CommandOutcome } from '../../shared/cli/commander.js';
 import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError, isEdgeError } from '../../shared/errors.js';
@@ -10,7 +13,7 @@ import { liveMode, LiveView } from '../rollout/render-live.js';
 import type { LsEntry } from '../rollout/render.js';
 import type { RolloutEvent } from '../rollout/runner.js';
 import { S3ObjectStore } from '../rollout/s3-object-store.js';
-import { exitOfState, type RolloutSummary } from '../rollout/summary.js';
+import { statusExitOfState, type RolloutSummary } from '../rollout/summary.js';
 import { loadConfig, locate, openPool, planOrThrow, readSummary, releaseRegion, type RolloutDeps, type RolloutFlags } from './rollout-common.js';
 
 export interface WhereFlags extends RolloutFlags {
@@ -68,6 +71,15 @@ export function changes(before: RolloutSummary | undefined, after: RolloutSummar
       out.push({ type: 'target', target: t.name, status, ...(t.reason ? { detail: t.reason } : {}), ...(t.adopted ? { adopted: true } : {}) });
     });
   });
+  for (const r of after.rollback?.targets ?? []) {
+    const o = before?.rollback?.targets.find((x) => x.name === r.name);
+    if (o?.status === r.status || r.status === 'pending') continue;
+    const busy = r.status === 'intent' || r.status === 'in-progress';
+    const status = r.status === 'succeeded' ? 'rolled-back' : busy ? 'rolling-back' : r.status;
+    out.push({ type: 'rollback', target: r.name, status, ...(r.reason ? { detail: r.reason } : {}) });
+  }
+  const w = after.waiting;
+  if (w && (before?.waiting?.for !== w.for || before.waiting.wave !== w.wave)) out.push({ type: 'waiting', for: w.for, wave: w.wave });
   const finished = after.state === 'succeeded' || after.state === 'halted' || after.state === 'aborted';
   if (finished && before?.state !== after.state) out.push({ type: 'finished', outcome: after.state as 'succeeded', ...(after.reason ? { reason: after.reason } : {}) });
   return out;
@@ -94,7 +106,7 @@ export async function rolloutStatus(id: string | undefined, flags: StatusFlags, 
       }
       view.close();
     }
-    return { data: summary, exit: exitOfState(summary.state) };
+    return { data: summary, exit: statusExitOfState(summary.state) };
   } finally {
     pool.destroy();
   }

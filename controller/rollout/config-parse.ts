@@ -3,6 +3,7 @@
 import type { Environment, ReleaseConfig, RolloutConfig, Target, TargetSelector, WaveConfig } from './config-types.js';
 import { bucketRule, codedeployNameRule, environmentNameRule, globRule, parseFailureBudget, parsePositiveInt, prefixRule, regionRule, tagRule } from './config-rules.js';
 import { parseTargets } from './config-targets.js';
+import { parseRollbackPolicy, parseWaveSafety, SAFETY_WAVE_KEYS } from './config-safety.js';
 import { readYaml, type ConfigProblem, type Cursor } from './yaml-cursor.js';
 
 export type { ConfigProblem } from './yaml-cursor.js';
@@ -83,7 +84,7 @@ function parseEnvironments(at: Cursor, targets: readonly Target[]): Environment[
       e.problem('expected a map with name, match and waves');
       continue;
     }
-    e.onlyKeys(['name', 'match', 'exclude', 'waves']);
+    e.onlyKeys(['name', 'match', 'exclude', 'waves', 'rollback']);
     const name = e.get('name').string({ required: true, test: environmentNameRule });
     if (name && seen.has(name)) e.get('name').problem(`environment ${name} is defined twice`);
     if (name) seen.add(name);
@@ -94,7 +95,8 @@ function parseEnvironments(at: Cursor, targets: readonly Target[]): Environment[
       for (const p of list) if (globRule(p)) e.get(key).problem(globRule(p) ?? '');
     }
     const waves = parseWaves(e.get('waves'), targets);
-    if (name) envs.push({ name, match, exclude, waves, line: e.line });
+    const rollback = parseRollbackPolicy(e.get('rollback'));
+    if (name) envs.push({ name, match, exclude, waves, rollback, line: e.line });
   }
   return envs;
 }
@@ -108,7 +110,7 @@ function parseWaves(at: Cursor, targets: readonly Target[]): WaveConfig[] {
       w.problem('expected a map with targets');
       return;
     }
-    w.onlyKeys(['name', 'targets', 'concurrency', 'max_failed']);
+    w.onlyKeys(['name', 'targets', 'concurrency', 'max_failed', ...SAFETY_WAVE_KEYS]);
     const name = w.get('name').string({ test: environmentNameRule }) ?? `wave-${i + 1}`;
     if (waves.some((x) => x.name === name)) w.get('name').problem(`wave ${name} is defined twice`);
     const select = parseSelector(w.get('targets'), targets);
@@ -120,12 +122,14 @@ function parseWaves(at: Cursor, targets: readonly Target[]): WaveConfig[] {
       if (earlier) w.get('targets').problem(`target ${t.name} is already in wave ${earlier}: a target is deployed once per rollout`);
       else placed.set(t.name, name);
     }
+    const safety = parseWaveSafety(w);
     if (!select) return;
     waves.push({
       name,
       select,
       ...(concurrency ? { concurrency: Number(concurrency) } : {}),
       maxFailed: typeof budget === 'string' ? { count: 0 } : budget,
+      ...safety,
       line: w.line,
     });
   });
@@ -143,7 +147,8 @@ function parseSelector(at: Cursor, targets: readonly Target[]): TargetSelector |
     return selector;
   }
   const names = at.stringList();
-  const known = new Set(targets.map((t) => t.name));
+  // a target split into rings is named as a whole (all its rings) or ring by ring (eu-pis@ring2)
+  const known = new Set(targets.flatMap((t) => (t.kind === 'devices' && t.ring?.index === 1 ? [t.ring.base, t.name] : [t.name])));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) return at.problem(`unknown target${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; targets: ${[...known].join(', ')}`);
   if (names.length === 0) return at.problem('required: at least one target');
@@ -152,7 +157,12 @@ function parseSelector(at: Cursor, targets: readonly Target[]): TargetSelector |
 
 /** The targets a selector picks, in the order the config lists them. */
 export function selectTargets(selector: TargetSelector, targets: readonly Target[]): Target[] {
-  if ('names' in selector) return targets.filter((t) => selector.names.includes(t.name));
+  if ('names' in selector) {
+    // a target split into rings is selected by its own name too: all its rings
+    const named = (t: Target): boolean =>
+      selector.names.includes(t.name) || (t.kind === 'devices' && t.ring !== undefined && selector.names.includes(t.ring.base));
+    return targets.filter(named);
+  }
   return targets.filter((t) => Object.entries(selector.labels).every(([k, v]) => t.labels[k] === v));
 }
 

@@ -1,6 +1,7 @@
 // `targets:` of the rollout config: one entry per unit of deployment, validated field by field.
 import type { CodeDeployTarget, DeploymentConfig, DevicesTarget, StackTarget, Target, TargetKind, WebTarget } from './config-types.js';
 import { TARGET_KINDS } from './config-types.js';
+import { expandRings, parseRings } from './config-rings.js';
 import {
   CAPABILITIES,
   accountOfRoleArn,
@@ -19,10 +20,10 @@ import type { Cursor } from './yaml-cursor.js';
 
 const COMMON = ['kind', 'account', 'region', 'role_arn', 'external_id', 'labels'];
 const KEYS: Record<TargetKind, readonly string[]> = {
-  devices: [...COMMON, 'application', 'deployment_group', 'select', 'deployment_config'],
+  devices: [...COMMON, 'application', 'deployment_group', 'select', 'deployment_config', 'auto_rollback', 'rings'],
   stack: [...COMMON, 'stack', 'cfn_role_arn', 'parameters', 'release_parameters', 'capabilities', 'tags'],
   web: [...COMMON, 'bucket', 'prefix', 'delete_removed'],
-  codedeploy: [...COMMON, 'application', 'deployment_group', 'deployment_config'],
+  codedeploy: [...COMMON, 'application', 'deployment_group', 'deployment_config', 'auto_rollback'],
 };
 
 export interface TargetDefaults {
@@ -41,7 +42,7 @@ export function parseTargets(node: Cursor, defaults: TargetDefaults): Target[] {
       continue;
     }
     const target = parseTarget(name, at, defaults);
-    if (target) targets.push(target);
+    if (target) targets.push(...expandRings(target, at));
   }
   return targets;
 }
@@ -88,6 +89,7 @@ function devices(at: Cursor, base: Base, defaults: TargetDefaults): DevicesTarge
   if (Object.keys(select).length === 0) at.get('select').problem('required: the on-premises tags that pick this fleet\'s devices, e.g. { fleet: air-quality }');
   if (Object.keys(select).length > 10) at.get('select').problem('at most 10 tags');
   const deploymentConfig = parseDeploymentConfig(at.get('deployment_config'));
+  const rings = parseRings(at.get('rings'), select);
   return {
     ...base,
     kind: 'devices',
@@ -95,6 +97,8 @@ function devices(at: Cursor, base: Base, defaults: TargetDefaults): DevicesTarge
     deploymentGroup: at.get('deployment_group').string({ required: true, test: codedeployNameRule }) ?? '',
     select,
     ...(deploymentConfig ? { deploymentConfig } : {}),
+    autoRollback: parseBool(at.get('auto_rollback')) ?? true,
+    ...(rings ? { rings } : {}),
   };
 }
 
@@ -106,7 +110,14 @@ function codedeploy(at: Cursor, base: Base, defaults: TargetDefaults): CodeDeplo
     application: at.get('application').string({ test: codedeployNameRule }) ?? defaults.application,
     deploymentGroup: at.get('deployment_group').string({ required: true, test: codedeployNameRule }) ?? '',
     ...(deploymentConfig ? { deploymentConfig } : {}),
+    autoRollback: parseBool(at.get('auto_rollback')) ?? true,
   };
+}
+
+/** `true` / `false`; undefined when absent (or wrong, with a problem recorded). */
+export function parseBool(at: Cursor): boolean | undefined {
+  const v = at.string({ test: (x) => (x === 'true' || x === 'false' ? undefined : 'expected true or false') });
+  return v === undefined ? undefined : v === 'true';
 }
 
 function stack(at: Cursor, base: Base): StackTarget {
@@ -140,13 +151,13 @@ function stack(at: Cursor, base: Base): StackTarget {
 
 function web(at: Cursor, base: Base): WebTarget {
   const rawPrefix = at.get('prefix').string({ test: prefixRule }) ?? '';
-  const del = at.get('delete_removed').string({ test: (v) => (v === 'true' || v === 'false' ? undefined : 'expected true or false') });
+  const del = parseBool(at.get('delete_removed'));
   return {
     ...base,
     kind: 'web',
     bucket: at.get('bucket').string({ required: true, test: bucketRule }) ?? '',
     prefix: rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`,
-    deleteRemoved: del === 'true',
+    deleteRemoved: del === true,
   };
 }
 

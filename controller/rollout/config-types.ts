@@ -33,7 +33,33 @@ export interface DevicesTarget extends TargetBase {
   /** On-premises instance tags a device must carry (all of them). */
   readonly select: Readonly<Record<string, string>>;
   readonly deploymentConfig?: DeploymentConfig;
+  /** CodeDeploy's own rollback of a failed deployment (default on). */
+  readonly autoRollback: boolean;
+  /** Split into percentage rings (the config's target); expanded into one target per ring. */
+  readonly rings?: RingsConfig;
+  /** Set on the targets `rings` expands into: `eu-pis@ring2` is ring 2 of target `eu-pis`. */
+  readonly ring?: RingOf;
 }
+
+/** `rings: [1, 10, 50, 100]`: cumulative percentages of the fleet's devices, the last 100. */
+export interface RingsConfig {
+  readonly percents: readonly number[];
+  /** Changes which devices are the canaries (default: none, the same devices every release). */
+  readonly seed?: string;
+  /** The on-premises tag that records a device's ring (default `fleetctl-ring`). */
+  readonly tag: string;
+}
+
+/** A ring target's place: its base target's name and deployment group, and its ring number (1-based). */
+export interface RingOf {
+  readonly base: string;
+  readonly baseGroup: string;
+  readonly index: number;
+  readonly rings: RingsConfig;
+}
+
+/** `<target>@ring<N>`: the name of ring N of a target, as waves name it. */
+export const ringTargetName = (base: string, index: number): string => `${base}@ring${index}`;
 
 /** The release's CloudFormation stack in a tenant account. */
 export interface StackTarget extends TargetBase {
@@ -70,6 +96,8 @@ export interface CodeDeployTarget extends TargetBase {
   readonly application: string;
   readonly deploymentGroup: string;
   readonly deploymentConfig?: DeploymentConfig;
+  /** CodeDeploy's own rollback of a failed deployment (default on). */
+  readonly autoRollback: boolean;
 }
 
 export type Target = DevicesTarget | StackTarget | WebTarget | CodeDeployTarget;
@@ -86,8 +114,56 @@ export interface WaveConfig {
   /** Targets deployed at once within the wave; all of them when unset. */
   readonly concurrency?: number;
   readonly maxFailed: FailureBudget;
+  /** `approval: manual`: the wave starts only once someone approved it (`rollout approve`). */
+  readonly approval?: 'manual';
+  /** Checked when the wave's deployments end (and during and after the bake). */
+  readonly gates: WaveGates;
+  /** How long the wave bakes after its deployments passed their gates (ms). */
+  readonly bakeMs?: number;
   readonly line: number;
 }
+
+/** A percentage threshold: `{ percent: 10 }` from `10%`, or a count from `2`. */
+export type Threshold = FailureBudget;
+
+export interface DeviceHealthGate {
+  /** Unhealthy devices tolerated (of the wave's devices). */
+  readonly maxUnhealthy: Threshold;
+  /** Whether a degraded device counts as unhealthy (default false). */
+  readonly degradedIsUnhealthy: boolean;
+  /** A device without a shadow update since its deployment finished is unknown: `fail` counts it as unhealthy. */
+  readonly unknown: 'fail' | 'ignore';
+  /** How long to wait for the devices' shadows to report after their deployment (ms). */
+  readonly waitMs: number;
+}
+
+export interface DeploymentOutcomeGate {
+  /** Failed devices tolerated (CodeDeploy instance status), of the wave's finished devices. */
+  readonly maxFailed: Threshold;
+  /** The percentage is judged only once this many devices finished. */
+  readonly minFinished: number;
+}
+
+export interface CommandGate {
+  /** Run with /bin/sh -c, once per target of the wave. */
+  readonly run: string;
+  readonly timeoutMs: number;
+}
+
+export interface WaveGates {
+  readonly deviceHealth?: DeviceHealthGate;
+  readonly deploymentOutcome?: DeploymentOutcomeGate;
+  /** CloudWatch alarm names, looked up in each target's account and region: any in ALARM fails. */
+  readonly alarms?: readonly string[];
+  readonly command?: CommandGate;
+}
+
+export const GATE_KINDS = ['device-health', 'deployment-outcome', 'alarms', 'command'] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+
+/** Which targets a halted rollout puts back: none, those that failed, the halted wave's, all it changed. */
+export type RollbackPolicy = 'none' | 'failed' | 'wave' | 'all';
+export const ROLLBACK_POLICIES: readonly RollbackPolicy[] = ['none', 'failed', 'wave', 'all'];
 
 export interface Environment {
   readonly name: string;
@@ -96,6 +172,8 @@ export interface Environment {
   /** Versions excluded even when they match (excludes win, as in CodePipeline's tag filters). */
   readonly exclude: readonly string[];
   readonly waves: readonly WaveConfig[];
+  /** What a halted rollout of this environment puts back (default all). */
+  readonly rollback: RollbackPolicy;
   readonly line: number;
 }
 

@@ -8,6 +8,8 @@ import { allPages } from '../fleet/pool.js';
 import type { ChangeSetPreview } from './change-set-preview.js';
 import { MARKER } from './drivers/web.js';
 import type { CodeDeployTarget, DevicesTarget, StackTarget, Target, WebTarget } from './config-types.js';
+import { isRingTarget } from './drivers/rings.js';
+import { inspectRing, type FleetListings, type RingInspection } from './inspect-rings.js';
 
 /** CodeDeploy's limit of instances in one deployment. */
 export const MAX_INSTANCES_PER_DEPLOYMENT = 1000;
@@ -29,6 +31,8 @@ export interface TargetInspection {
   /** What the target runs now, for people. */
   current?: string;
   devices?: { readonly matched: number; readonly overLimit: boolean };
+  /** A ring target: its place, and its devices as the rollout would assign them. */
+  ring?: RingInspection;
   stackStatus?: string;
   busy: boolean;
   busyReason?: string;
@@ -41,7 +45,8 @@ type Ports = Pick<AwsPorts, 'sts' | 'codedeploy' | 'cloudformation' | 's3'>;
 
 const message = (e: unknown): string => toEdgeError(e).message;
 
-export async function inspectTarget(target: Target, ports: Ports): Promise<TargetInspection> {
+/** `fleets`: the fleets of ring targets, shared by all rings of a base so it is listed once. */
+export async function inspectTarget(target: Target, ports: Ports, opts: { fleets?: FleetListings } = {}): Promise<TargetInspection> {
   const out: TargetInspection = {
     target: target.name,
     kind: target.kind,
@@ -73,7 +78,9 @@ export async function inspectTarget(target: Target, ports: Ports): Promise<Targe
     return out;
   }
   try {
-    if (target.kind === 'devices' || target.kind === 'codedeploy') await inspectGroup(target, ports, out);
+    const fleets = opts.fleets ?? new Map();
+    if (target.kind === 'devices' && isRingTarget(target)) out.ring = await inspectRing(target, ports, out, fleets);
+    else if (target.kind === 'devices' || target.kind === 'codedeploy') await inspectGroup(target, ports, out);
     else if (target.kind === 'stack') await inspectStack(target, ports, out);
     else await inspectWeb(target, ports, out);
   } catch (e) {

@@ -2,6 +2,8 @@
 // intent before the call and a fact after it. `foldJournal` turns the entries into the rollout's
 // state; a restarted controller reads the journal, folds it, and knows exactly what it did. Pure.
 
+import type { RollbackState, SafetyEntry, WaveSafetyState } from './journal-safety.js';
+
 export const JOURNAL_SCHEMA = 'fleetctl.rollout-journal/v1';
 
 /** What a target ran before this rollout touched it (what a rollback puts back). */
@@ -14,7 +16,9 @@ export type Previous =
 export type TargetRef =
   | { readonly kind: 'deployment'; readonly deploymentId: string }
   | { readonly kind: 'change-set'; readonly stackId: string; readonly changeSetName: string }
-  | { readonly kind: 'copy'; readonly objects: number };
+  | { readonly kind: 'copy'; readonly objects: number }
+  /** Nothing to deploy (a ring without devices): the target succeeds without a call, and changed nothing. */
+  | { readonly kind: 'none'; readonly reason: string };
 
 export type EntryBody =
   | { readonly type: 'started'; readonly by: string; readonly waves: readonly { readonly name: string; readonly targets: readonly string[] }[] }
@@ -35,8 +39,10 @@ export type EntryBody =
       readonly outputsOmitted?: number;
     }
   | { readonly type: 'wave-finished'; readonly wave: string; readonly outcome: 'passed' | 'halted'; readonly failed: number; readonly allowed: number; readonly reason?: string }
-  | { readonly type: 'abort-requested'; readonly by: string; readonly reason: string }
-  | { readonly type: 'finished'; readonly outcome: RolloutOutcome; readonly reason?: string };
+  /** `rollback`: put back what the rollout changed (per the environment's policy, `all` when that is none). */
+  | { readonly type: 'abort-requested'; readonly by: string; readonly reason: string; readonly rollback?: boolean }
+  | { readonly type: 'finished'; readonly outcome: RolloutOutcome; readonly reason?: string }
+  | SafetyEntry;
 
 export type JournalEntry = EntryBody & { readonly seq: number; readonly at: string };
 
@@ -82,7 +88,7 @@ export interface TargetState {
   outputsOmitted?: number;
 }
 
-export interface WaveState {
+export interface WaveState extends WaveSafetyState {
   readonly name: string;
   status: WaveStatus;
   readonly targets: string[];
@@ -96,7 +102,11 @@ export interface RolloutState {
   startedBy?: string;
   readonly waves: WaveState[];
   readonly targets: Map<string, TargetState>;
-  abort?: { by: string; reason: string };
+  abort?: { by: string; reason: string; rollback?: boolean };
+  /** Set by a pause request, cleared by resume: no further wave starts. */
+  paused?: { by: string; reason?: string; at: string };
+  /** Planned once the rollout halted (and the policy puts something back). */
+  rollback?: RollbackState;
   outcome?: RolloutOutcome;
   reason?: string;
   /** The sequence number the next entry takes. */
@@ -124,8 +134,9 @@ export function foldJournal(entries: readonly JournalEntry[]): RolloutState {
  */
 export function foldNext(state: RolloutState, entry: JournalEntry): RolloutState {
   if (entry.seq !== state.nextSeq) throw new JournalError(`journal entry ${entry.seq} found where ${state.nextSeq} was expected`);
-  const next: RolloutState = { ...state, waves: state.waves.map((w) => ({ ...w })), targets: new Map(state.targets) };
-  const touched = 'target' in entry ? state.targets.get(entry.target) : undefined;
+  const waves = state.waves.map((w) => ({ ...w, checks: [...w.checks] }));
+  const next: RolloutState = { ...state, waves, targets: new Map(state.targets), ...cloneRollback(state.rollback) };
+  const touched = 'target' in entry && !entry.type.startsWith('rollback-') ? state.targets.get(entry.target) : undefined;
   if (touched) next.targets.set(touched.name, { ...touched });
   apply(next, entry);
   next.nextSeq++;
@@ -151,7 +162,7 @@ function apply(state: RolloutState, e: JournalEntry): void {
       state.started = true;
       state.startedBy = e.by;
       for (const w of e.waves) {
-        state.waves.push({ name: w.name, status: 'pending', targets: [...w.targets], failed: 0 });
+        state.waves.push({ name: w.name, status: 'pending', targets: [...w.targets], failed: 0, checks: [] });
         for (const t of w.targets) state.targets.set(t, { name: t, status: 'pending', attempt: 0 });
       }
       return;
@@ -185,11 +196,71 @@ function apply(state: RolloutState, e: JournalEntry): void {
       Object.assign(wave(state, e.wave), { status: e.outcome, failed: e.failed, allowed: e.allowed, ...(e.reason ? { reason: e.reason } : {}) });
       return;
     case 'abort-requested':
-      state.abort = { by: e.by, reason: e.reason };
+      state.abort = { by: e.by, reason: e.reason, ...(e.rollback ? { rollback: true } : {}) };
       return;
     case 'finished':
       state.outcome = e.outcome;
       if (e.reason !== undefined) state.reason = e.reason;
       return;
+    default:
+      applySafety(state, e);
+  }
+}
+
+function cloneRollback(r: RollbackState | undefined): { rollback?: RollbackState } {
+  if (!r) return {};
+  return { rollback: { policy: r.policy, targets: new Map([...r.targets].map(([k, v]) => [k, { ...v }])) } };
+}
+
+function rollbackTarget(state: RolloutState, name: string): NonNullable<ReturnType<RollbackState['targets']['get']>> {
+  const t = state.rollback?.targets.get(name);
+  if (!t) throw new JournalError(`journal rolls back target ${name}, which the rollback plan does not have`);
+  return t;
+}
+
+function applySafety(state: RolloutState, e: SafetyEntry & { readonly at: string }): void {
+  switch (e.type) {
+    case 'gates-checked':
+      wave(state, e.wave).checks.push({ phase: e.phase, passed: e.passed, results: e.results, at: e.at });
+      return;
+    case 'bake-started':
+      wave(state, e.wave).bakeUntil = e.until;
+      return;
+    case 'approval-requested':
+      wave(state, e.wave).approvalRequested = true;
+      return;
+    case 'approved':
+      wave(state, e.wave).approved = { by: e.by, at: e.at, ...(e.comment ? { comment: e.comment } : {}) };
+      return;
+    case 'pause-requested':
+      state.paused = { by: e.by, at: e.at, ...(e.reason ? { reason: e.reason } : {}) };
+      return;
+    case 'resumed':
+      delete state.paused;
+      return;
+    case 'rollback-planned':
+      if (state.rollback) throw new JournalError('journal plans the rollback twice');
+      state.rollback = {
+        policy: e.policy,
+        targets: new Map(
+          e.targets.map((p) => {
+            const status = p.action === 'rollback' ? 'pending' : p.action === 'skip' ? 'skipped' : 'by-service';
+            return [p.target, { name: p.target, status, ...(p.reason ? { reason: p.reason } : {}) }] as const;
+          }),
+        ),
+      };
+      return;
+    case 'rollback-intent':
+      Object.assign(rollbackTarget(state, e.target), { status: 'intent', token: e.token });
+      return;
+    case 'rollback-started':
+      Object.assign(rollbackTarget(state, e.target), { status: 'in-progress', ref: e.ref, adopted: e.adopted === true });
+      return;
+    case 'rollback-finished': {
+      const t = rollbackTarget(state, e.target);
+      t.status = e.outcome;
+      if (e.reason !== undefined) t.reason = e.reason;
+      return;
+    }
   }
 }

@@ -1,7 +1,7 @@
 // The rollout plan: which targets get the release, wave by wave, with each wave's pace and
 // failure budget. The same (application, version, environment) always gives the same rollout
 // id, so a retried pipeline step finds the rollout it started. Pure.
-import type { FailureBudget, RolloutConfig, Target } from './config-types.js';
+import type { FailureBudget, RollbackPolicy, RolloutConfig, Target, WaveGates } from './config-types.js';
 import { selectTargets } from './config-parse.js';
 import { routeRelease } from './routing.js';
 
@@ -16,6 +16,9 @@ export interface PlannedWave {
   readonly maxFailed: FailureBudget;
   /** The failure budget as a number of targets. */
   readonly maxFailedTargets: number;
+  readonly approval?: 'manual';
+  readonly gates: WaveGates;
+  readonly bakeMs?: number;
 }
 
 export interface RolloutPlan {
@@ -24,6 +27,8 @@ export interface RolloutPlan {
   readonly version: string;
   readonly environment: string;
   readonly waves: readonly PlannedWave[];
+  /** What a halted rollout puts back. */
+  readonly rollback: RollbackPolicy;
 }
 
 export type PlanResult = { readonly ok: true; readonly plan: RolloutPlan } | { readonly ok: false; readonly reason: string };
@@ -54,7 +59,10 @@ export function planRollout(config: RolloutConfig, version: string, environment?
       concurrency: Math.max(1, Math.min(w.concurrency ?? targets.length, targets.length)),
       maxFailed: w.maxFailed,
       maxFailedTargets: failureBudgetTargets(w.maxFailed, targets.length),
+      ...(w.approval ? { approval: w.approval } : {}),
+      gates: w.gates,
+      ...(w.bakeMs !== undefined ? { bakeMs: w.bakeMs } : {}),
     };
   });
-  return { ok: true, plan: { rolloutId: rolloutIdOf(config.application, version, env.name), application: config.application, version, environment: env.name, waves } };
+  return { ok: true, plan: { rolloutId: rolloutIdOf(config.application, version, env.name), application: config.application, version, environment: env.name, waves, rollback: env.rollback } };
 }

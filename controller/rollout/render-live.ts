@@ -44,6 +44,9 @@ export class LiveView {
   onEvent(e: RolloutEvent): void {
     if (e.type === 'wave') this.waveStatus.set(e.wave, e.status === 'started' ? 'in-progress' : e.status);
     if (e.type === 'target') this.targets.set(e.target, { status: e.status, ...(e.detail ? { detail: e.detail } : {}) });
+    if (e.type === 'rollback') this.targets.set(e.target, { status: e.status, ...(e.detail ? { detail: e.detail } : {}) });
+    if (e.type === 'gates') this.waveStatus.set(e.wave, e.passed ? `gates passed (${e.phase})` : `gate failed (${e.phase})`);
+    if (e.type === 'waiting') this.waveStatus.set(e.wave, e.for === 'approval' ? 'waiting for approval' : 'paused');
     if (this.mode === 'ndjson') this.sink.write(`${JSON.stringify({ at: this.now().toISOString(), ...e })}\n`);
     else if (this.mode === 'lines') this.line(e);
     else this.redraw();
@@ -64,6 +67,16 @@ export class LiveView {
     } else if (e.type === 'target') {
       key = `target ${e.target}`;
       text = `  ${clean(e.target)}: ${e.status}${e.adopted ? ' (adopted)' : ''}${e.detail ? ` ${clean(e.detail)}` : ''}`;
+    } else if (e.type === 'rollback') {
+      key = `rollback ${e.target}`;
+      text = `  ${clean(e.target)}: ${e.status}${e.detail ? ` ${clean(e.detail)}` : ''}`;
+    } else if (e.type === 'gates') {
+      key = `gates ${e.wave} ${e.phase}`;
+      const failing = e.results.filter((r) => !r.passed).map((r) => `${r.gate}${r.target ? ` ${r.target}` : ''}: ${r.value} (${r.threshold})`);
+      text = `wave ${clean(e.wave)}: gates ${e.passed ? 'passed' : 'FAILED'} (${e.phase})${failing.length ? `: ${clean(failing.join('; '))}` : ''}`;
+    } else if (e.type === 'waiting') {
+      key = 'waiting';
+      text = e.for === 'approval' ? `wave ${clean(e.wave)}: waiting for approval` : `paused before wave ${clean(e.wave)}`;
     } else {
       key = 'finished';
       text = `rollout ${e.outcome}${e.reason ? `: ${clean(e.reason)}` : ''}`;

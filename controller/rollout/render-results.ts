@@ -1,6 +1,9 @@
-// The results of `rollout start`/`resume` (the final summary, or where a detached run writes) and of
-// `rollout abort` (what was recorded and stopped), for people. Pure.
+// The results of `rollout start`/`resume` (the final summary, or where a detached run writes), of
+// `rollout abort` (what was recorded and stopped), and of `rollout approve`/`pause` (what was
+// recorded and what comes next), for people. Pure.
 import type { AbortResult } from '../commands/rollout-abort.js';
+import type { ApproveResult } from '../commands/rollout-approve.js';
+import type { PauseResult } from '../commands/rollout-pause.js';
 import type { StartResult } from '../commands/rollout-start.js';
 import { clean, renderSummary } from './render.js';
 
@@ -26,4 +29,22 @@ export function renderAbort(r: AbortResult): string {
         : `rollout ${clean(r.rolloutId)} aborted`;
   const stops = r.stops.map((s) => `  ${clean(s.target)}: ${clean(s.action)} ${s.outcome}${s.detail ? ` (${clean(s.detail)})` : ''}`);
   return `${[head, ...stops].join('\n')}\n${renderSummary(r)}`;
+}
+
+export function renderApprove(r: ApproveResult): string {
+  const a = r.approval;
+  const who = `${clean(a.by)} at ${clean(a.at)}${a.comment ? ` (${clean(a.comment)})` : ''}`;
+  const wave = `wave ${clean(a.wave)} of ${clean(r.rolloutId)}`;
+  const head = r.approveOutcome === 'approved' ? `${wave} approved by ${who}` : `${wave} was already approved by ${who}`;
+  return `${head}\nnext: ${clean(r.next)}\n${renderSummary(r)}`;
+}
+
+export function renderPause(r: PauseResult): string {
+  const head =
+    r.pauseOutcome === 'paused'
+      ? `rollout ${clean(r.rolloutId)} paused`
+      : r.pauseOutcome === 'already-paused'
+        ? `rollout ${clean(r.rolloutId)} was already paused`
+        : `rollout ${clean(r.rolloutId)} had already finished: nothing to pause`;
+  return `${head}\nnext: ${clean(r.next)}\n${renderSummary(r)}`;
 }

@@ -3,13 +3,25 @@
 // without control characters (a hostile name cannot move the cursor or fake a line). Pure.
 import type { ChangeSetPreview } from './change-set-preview.js';
 import type { Problem, TargetInspection } from './inspect.js';
+import type { RingInspection } from './inspect-rings.js';
+import type { RollbackPolicy } from './config-types.js';
 import type { Previous, TargetRef } from './journal-model.js';
+import {
+  planApprovalLines,
+  planCheckLines,
+  rollbackLines,
+  rollbackPolicyLine,
+  rolloutSafetyLines,
+  waveSafetyLines,
+  type PlanWaveSafety,
+} from './render-safety.js';
 import type { RolloutSummary, TargetSummary } from './summary.js';
 
 /** One line of printable text: control characters become `?`, newlines a space. */
 export const clean = (s: string | undefined): string => (s ?? '').replace(/[\r\n\t]+/g, ' ').replace(/\p{Cc}/gu, '?');
 
-export interface PlanWaveView {
+/** A wave of the plan; its approval, gates and bake (PlanWaveSafety) come from the config. */
+export interface PlanWaveView extends PlanWaveSafety {
   readonly name: string;
   readonly concurrency: number;
   readonly maxFailedTargets: number;
@@ -24,14 +36,24 @@ export interface PlanView {
   readonly release: { readonly manifest: string; readonly pushed: boolean };
   readonly journal: { readonly location: string; readonly state: string };
   readonly waves: readonly PlanWaveView[];
+  /** What the environment puts back when the rollout halts. */
+  readonly rollback?: RollbackPolicy;
   readonly problems: readonly (Problem & { readonly target?: string })[];
   readonly couldRun: boolean;
 }
 
+/** `ring 2 of 4 (up to 10% of 40 devices, 3 to tag)`. */
+const ringFact = (r: RingInspection): string => {
+  const of = r.fleet !== undefined ? ` of ${r.fleet} devices` : '';
+  return `ring ${r.index} of ${r.rings} (up to ${r.percent}%${of}${r.toTag ? `, ${r.toTag} to tag` : ''})`;
+};
+
 function targetLine(t: TargetInspection): string[] {
   const role = t.role.arn ? `role ${t.role.assumable ? 'assumable' : 'NOT assumable'}` : `own credentials${t.role.assumable ? '' : ' (unreachable)'}`;
   const facts = [`${t.account}/${t.region}`, role];
+  if (t.ring) facts.push(ringFact(t.ring));
   if (t.devices) facts.push(`${t.devices.matched} device(s)${t.devices.overLimit ? ' (over the CodeDeploy limit)' : ''}`);
+  else if (t.ring) facts.push('? device(s)');
   if (t.busy) facts.push(`BUSY: ${clean(t.busyReason)}`);
   const lines = [`    ${clean(t.target)} [${t.kind}] ${facts.join(', ')}`];
   if (t.current) lines.push(`      now: ${clean(t.current)}`);
@@ -62,8 +84,11 @@ export function renderPlan(p: PlanView): string {
   lines.push(`  journal: ${clean(p.journal.location)} (${p.journal.state})`);
   for (const w of p.waves) {
     lines.push(`  wave ${clean(w.name)}: ${w.targets.length} target(s), ${w.concurrency} at once, ${w.maxFailedTargets} failure(s) allowed`);
+    lines.push(...planApprovalLines(p.rolloutId, w.name, w));
     for (const t of w.targets) lines.push(...targetLine(t));
+    lines.push(...planCheckLines(w));
   }
+  if (p.rollback) lines.push(rollbackPolicyLine(p.rollback));
   if (p.problems.length > 0) {
     lines.push('problems:');
     for (const x of p.problems) lines.push(`  ${x.blocking ? 'BLOCKS' : 'note  '} ${x.target ? `${clean(x.target)}: ` : ''}${clean(x.problem)}\n         what to do: ${clean(x.action)}`);
@@ -76,6 +101,7 @@ export function refText(ref: TargetRef | undefined): string {
   if (!ref) return '';
   if (ref.kind === 'deployment') return `deployment ${clean(ref.deploymentId)}`;
   if (ref.kind === 'change-set') return `change set ${clean(ref.changeSetName)}`;
+  if (ref.kind === 'none') return clean(ref.reason);
   return `${ref.objects} object(s) copied`;
 }
 
@@ -116,8 +142,11 @@ export function renderSummary(s: RolloutSummary): string {
   const c = s.counts;
   lines.push(`  targets: ${c.succeeded} succeeded, ${c.failed} failed, ${c.inProgress} in progress, ${c.pending} pending (of ${c.targets})`);
   if (s.startedAt) lines.push(`  started ${s.startedAt} by ${clean(s.startedBy)}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}`);
-  if (s.abort) lines.push(`  abort requested by ${clean(s.abort.by)}: ${clean(s.abort.reason)}`);
+  if (s.abort) {
+    lines.push(`  abort requested by ${clean(s.abort.by)}: ${clean(s.abort.reason)}${s.abort.rollback ? ' (with rollback)' : ''}`);
+  }
   if (s.lease?.live && !s.finishedAt) lines.push(`  driven by ${clean(s.lease.holder)} (lease until ${s.lease.until})`);
+  lines.push(...rolloutSafetyLines(s));
   for (const w of s.waves) {
     lines.push(`  wave ${clean(w.name)}: ${w.status}${w.failed ? `, ${w.failed} failed` : ''}${w.allowed !== undefined ? ` (${w.allowed} allowed)` : ''}`);
     for (const t of w.targets) {
@@ -125,7 +154,9 @@ export function renderSummary(s: RolloutSummary): string {
       const outputs = outputsLine(t);
       if (outputs) lines.push(`      ${outputs}`);
     }
+    lines.push(...waveSafetyLines(w, s.rolloutId));
   }
+  lines.push(...rollbackLines(s));
   lines.push(`  journal: ${clean(s.journal)}`);
   return `${lines.join('\n')}\n`;
 }

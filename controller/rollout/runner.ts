@@ -10,9 +10,10 @@ import type { Lease } from './lease.js';
 import { attemptToken, nextSteps, planDrift, type Step } from './next-steps.js';
 import type { RolloutPlan } from './plan.js';
 import { firstLookDelay, pollDelay } from './poll-schedule.js';
+import type { GateChecker, GatePhase, GateResult } from './gates/types.js';
+import { JournalWriter } from './journal-writer.js';
+import { isSafetyStep, SafetySteps } from './runner-safety.js';
 
-/** Entries one journal write carries at most. */
-const JOURNAL_BATCH_MAX = 50;
 /** How many of the latest operation times per target kind the first looks are planned from. */
 const TOOK_KEPT = 25;
 /** Looks at running targets a second, at most, all targets together. */
@@ -48,10 +49,25 @@ export interface TargetDriver {
   /** The deployment an earlier attempt with this token started, if it did. */
   find(target: Target, ctx: DeployContext): Promise<TargetRef | undefined>;
   follow(target: Target, ref: TargetRef): Promise<FollowResult>;
+  /**
+   * Starts putting back what the target ran before this rollout (`previous`, as recordBefore
+   * returned it); `ctx.token` names the rollback, and `follow` follows it like a deployment.
+   */
+  rollback(target: Target, previous: Previous, ctx: DeployContext): Promise<TargetRef>;
+  /** The rollback an earlier call with this token started, if it did. */
+  findRollback(target: Target, previous: Previous, ctx: DeployContext): Promise<TargetRef | undefined>;
 }
 
 export type RolloutEvent =
-  | { readonly type: 'wave'; readonly wave: string; readonly status: 'started' | 'passed' | 'halted'; readonly reason?: string }
+  | { readonly type: 'wave'; readonly wave: string; readonly status: 'started' | 'baking' | 'passed' | 'halted'; readonly reason?: string }
+  | { readonly type: 'gates'; readonly wave: string; readonly phase: GatePhase; readonly passed: boolean; readonly results: readonly GateResult[] }
+  | {
+      readonly type: 'rollback';
+      readonly target: string;
+      readonly status: 'rolling-back' | 'rolled-back' | 'failed' | 'skipped' | 'by-service';
+      readonly detail?: string;
+    }
+  | { readonly type: 'waiting'; readonly for: 'approval' | 'resume'; readonly wave: string }
   | { readonly type: 'target'; readonly target: string; readonly status: 'deploying' | 'in-progress' | 'succeeded' | 'failed'; readonly detail?: string; readonly adopted?: boolean }
   | { readonly type: 'finished'; readonly outcome: RolloutOutcome; readonly reason?: string };
 
@@ -68,27 +84,50 @@ export interface RunnerDeps {
   readonly pollMs: number;
   readonly leaseRenewMs: number;
   readonly onEvent?: (e: RolloutEvent) => void;
+  /** Reads the waves' gates (required when a wave has gates). */
+  readonly gates?: GateChecker;
+  /** Reads in requests written by others meanwhile (abort, pause, approve); see SharedJournal.refresh. */
+  readonly refresh?: () => Promise<unknown>;
+  /** How often a baking wave's quick gates are read (default BAKE_CHECK_MS). */
+  readonly bakeCheckMs?: number;
 }
 
 export interface RolloutResult {
-  readonly outcome: RolloutOutcome;
+  /** `waiting`: the rollout waits for a person (an approval, a resume); run it again after. */
+  readonly outcome: RolloutOutcome | 'waiting';
   readonly reason?: string;
+  readonly waiting?: { readonly for: 'approval' | 'resume'; readonly wave: string };
   readonly state: RolloutState;
 }
 
 export class RolloutRunner {
   private readonly targets: Map<string, Target>;
-  /** Entries waiting for the journal write in flight to end (see append). */
-  private readonly queued: { readonly bodies: readonly EntryBody[]; readonly done: (e?: unknown) => void }[] = [];
-  private writing = false;
+  private readonly writer: JournalWriter;
   private lastRenew = 0;
   /** Since when each target's steps have changed nothing (its deployment running, or retried). */
   private readonly waitingSince = new Map<string, number>();
   /** The latest operation times of succeeded targets, by kind (FollowResult.tookMs). */
   private readonly took = new Map<TargetKind, number[]>();
+  private readonly safety: SafetySteps;
 
   constructor(private readonly deps: RunnerDeps) {
     this.targets = new Map(deps.plan.waves.flatMap((w) => w.targets.map((t) => [t.name, t] as const)));
+    this.writer = new JournalWriter(deps.journal);
+    this.safety = new SafetySteps({
+      plan: deps.plan,
+      drivers: deps.drivers,
+      ...(deps.gates ? { gates: deps.gates } : {}),
+      current: () => deps.journal.current,
+      append: (...bodies) => this.append(...bodies),
+      target: (name) => this.target(name),
+      waveOf: (name) => this.waveOf(name),
+      now: deps.now,
+      sleep: deps.sleep,
+      retryMs: deps.pollMs,
+      ...(deps.refresh ? { refresh: deps.refresh } : {}),
+      ...(deps.bakeCheckMs !== undefined ? { bakeCheckMs: deps.bakeCheckMs } : {}),
+      ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
+    });
   }
 
   async run(): Promise<RolloutResult> {
@@ -123,12 +162,18 @@ export class RolloutRunner {
     };
     for (;;) {
       if (!failure) {
-        const steps = nextSteps(plan, journal.current);
+        const steps = nextSteps(plan, journal.current, this.deps.now().getTime());
         if (running.size === 0 && steps.some((s) => s.kind === 'done')) {
           const { outcome, reason } = journal.current;
           return { outcome: outcome ?? 'halted', ...(reason ? { reason } : {}), state: journal.current };
         }
+        const wait = steps.find((s) => s.kind === 'wait');
+        if (running.size === 0 && wait?.kind === 'wait') {
+          this.deps.onEvent?.({ type: 'waiting', for: wait.for, wave: wait.wave });
+          return { outcome: 'waiting', waiting: { for: wait.for, wave: wait.wave }, state: journal.current };
+        }
         for (const step of steps) {
+          if (step.kind === 'wait') continue;
           const key = 'target' in step ? step.target : '';
           if (running.has(key) || (key === '' && running.size > 0)) continue;
           running.set(key, this.task(step).catch(fail).finally(() => running.delete(key)));
@@ -170,35 +215,8 @@ export class RolloutRunner {
     this.lastRenew = now;
   }
 
-  /**
-   * Journal writes happen one at a time, in the order the steps reach them; entries that come
-   * while a write is in flight go out together in the next one (one object, all or nothing), so
-   * fifty targets reporting at once wait for a write or two, not for fifty in a row.
-   */
   private append(...bodies: EntryBody[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ bodies, done: (e) => (e === undefined ? resolve(undefined) : reject(e)) });
-      if (!this.writing) void this.write();
-    });
-  }
-
-  private async write(): Promise<void> {
-    this.writing = true;
-    while (this.queued.length > 0) {
-      // whole appends only: the entries of one append are written together or not at all
-      let n = 0;
-      for (let size = 0; n < this.queued.length; n++) {
-        size += this.queued[n]?.bodies.length ?? 0;
-        if (n > 0 && size > JOURNAL_BATCH_MAX) break;
-      }
-      const batch = this.queued.splice(0, n);
-      const failure = await this.deps.journal.appendMany(batch.flatMap((q) => q.bodies)).then(
-        () => undefined,
-        (e: unknown) => e ?? new Error('journal write failed'),
-      );
-      for (const q of batch) q.done(failure);
-    }
-    this.writing = false;
+    return this.writer.append(...bodies);
   }
 
   private target(name: string): Target {
@@ -221,10 +239,16 @@ export class RolloutRunner {
     try {
       return await this.take(step);
     } catch (e) {
-      if (!isEdgeError(e) || !('target' in step) || e.code.startsWith('ROLLOUT_')) throw e;
+      if (!isEdgeError(e) || e.code.startsWith('ROLLOUT_')) throw e;
+      if (step.kind === 'check-gates' || step.kind === 'bake') return this.safety.gateError(step.wave, step.kind === 'bake' ? 'bake' : step.phase, e);
+      if (!('target' in step)) throw e;
       if (e.retryable) {
         this.deps.onEvent?.({ type: 'target', target: step.target, status: 'in-progress', detail: `retrying: ${e.message}` });
         return false;
+      }
+      if (step.kind === 'rollback' || step.kind === 'adopt-rollback' || step.kind === 'follow-rollback') {
+        await this.safety.failRollback(step.target, e.message);
+        return true;
       }
       await this.append({ type: 'target-finished', target: step.target, outcome: 'failed', reason: e.message });
       this.deps.onEvent?.({ type: 'target', target: step.target, status: 'failed', detail: e.message });
@@ -237,6 +261,7 @@ export class RolloutRunner {
     const { plan, drivers, onEvent } = this.deps;
     switch (step.kind) {
       case 'done':
+      case 'wait':
         return false;
       case 'start':
         await this.append({ type: 'started', by: this.deps.by, waves: plan.waves.map((w) => ({ name: w.name, targets: w.targets.map((t) => t.name) })) });
@@ -282,6 +307,9 @@ export class RolloutRunner {
         await this.append({ type: 'finished', outcome: step.outcome, ...(step.reason ? { reason: step.reason } : {}) });
         onEvent?.({ type: 'finished', outcome: step.outcome, ...(step.reason ? { reason: step.reason } : {}) });
         return true;
+      default:
+        if (isSafetyStep(step)) return this.safety.take(step);
+        return false;
     }
   }
 

@@ -8,7 +8,7 @@ export const ExitCode = {
   FAILED: 1,
   /** The command could not start: unknown flag, missing argument, bad or missing configuration, credentials or region. */
   USAGE: 2,
-  /** Reserved: stopped to wait for a person (e.g. a rollout approval). */
+  /** Stopped to wait for a person: a rollout wave waiting for its approval, or a paused rollout. */
   WAITING: 3,
 } as const;
 
@@ -20,5 +20,5 @@ export const EXIT_CODES_HELP = [
   '  0  success',
   '  1  the work failed (see the output)',
   '  2  usage or configuration error (unknown flag, missing argument, config, credentials, region)',
-  '  3  waiting for a person (reserved for rollout approvals)',
+  '  3  waiting for a person (a rollout approval, or a paused rollout)',
 ].join('\n');

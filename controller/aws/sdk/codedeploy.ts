@@ -6,6 +6,7 @@ import {
   BatchGetOnPremisesInstancesCommand,
   CreateDeploymentCommand,
   CreateDeploymentConfigCommand,
+  CreateDeploymentGroupCommand,
   DeregisterOnPremisesInstanceCommand,
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
@@ -17,6 +18,7 @@ import {
   RegisterOnPremisesInstanceCommand,
   RemoveTagsFromOnPremisesInstancesCommand,
   StopDeploymentCommand,
+  UpdateDeploymentGroupCommand,
   type CodeDeployClient,
   type DeploymentInfo as SdkDeployment,
   type LastDeploymentInfo,
@@ -24,7 +26,16 @@ import {
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
 import { sdkCall } from '../sdk-errors.js';
-import type { CodeDeployPort, DeploymentInfo, DeploymentStatus, GroupDeployment, OnPremisesInstance, S3Revision, Tag } from '../ports.js';
+import type {
+  CodeDeployPort,
+  DeploymentGroupSettings,
+  DeploymentInfo,
+  DeploymentStatus,
+  GroupDeployment,
+  OnPremisesInstance,
+  S3Revision,
+  Tag,
+} from '../ports.js';
 
 const call = <T>(operation: string, run: () => Promise<T>): Promise<T> => sdkCall({ service: 'codedeploy', operation }, run);
 const tagsOf = (tags: readonly { Key?: string; Value?: string }[] | undefined): Tag[] =>
@@ -108,6 +119,18 @@ function lastOf<K extends string>(key: K, d: LastDeploymentInfo | undefined): { 
 }
 
 const token = (t: string | undefined): { nextToken?: string } => (t ? { nextToken: t } : {});
+
+/** The request fields of a group's settings that are given (an update leaves the others as they are). */
+function groupSettings(s: Partial<DeploymentGroupSettings>) {
+  const tagSet = s.onPremisesTagSet?.map((set) => set.map((t) => ({ Key: t.Key, Value: t.Value, Type: 'KEY_AND_VALUE' as const })));
+  const events = s.autoRollback?.events.map((e) => e as 'DEPLOYMENT_FAILURE');
+  return {
+    ...(s.serviceRoleArn ? { serviceRoleArn: s.serviceRoleArn } : {}),
+    ...(s.deploymentConfigName ? { deploymentConfigName: s.deploymentConfigName } : {}),
+    ...(tagSet ? { onPremisesTagSet: { onPremisesTagSetList: tagSet } } : {}),
+    ...(s.autoRollback ? { autoRollbackConfiguration: { enabled: s.autoRollback.enabled, events } } : {}),
+  };
+}
 
 export function codeDeployAdapter(client: CodeDeployClient): CodeDeployPort {
   return {
@@ -212,6 +235,25 @@ export function codeDeployAdapter(client: CodeDeployClient): CodeDeployPort {
         ...lastOf('lastAttemptedDeployment', g.lastAttemptedDeployment),
         ...(targetRevision ? { targetRevision } : {}),
       };
+    },
+    async createDeploymentGroup(input) {
+      const command = new CreateDeploymentGroupCommand({
+        applicationName: input.applicationName,
+        deploymentGroupName: input.deploymentGroupName,
+        ...groupSettings(input),
+        serviceRoleArn: input.serviceRoleArn,
+      });
+      const r = await call('CreateDeploymentGroup', () => client.send(command));
+      return { deploymentGroupId: r.deploymentGroupId ?? '' };
+    },
+    async updateDeploymentGroup(input) {
+      const command = new UpdateDeploymentGroupCommand({
+        applicationName: input.applicationName,
+        currentDeploymentGroupName: input.currentDeploymentGroupName,
+        ...(input.newDeploymentGroupName ? { newDeploymentGroupName: input.newDeploymentGroupName } : {}),
+        ...groupSettings(input),
+      });
+      await call('UpdateDeploymentGroup', () => client.send(command));
     },
     async createDeploymentConfig(input) {
       const command = new CreateDeploymentConfigCommand({

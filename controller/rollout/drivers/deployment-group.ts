@@ -8,6 +8,8 @@ import { chunks } from '../../fleet/pool.js';
 import type { CodeDeployTarget, DeploymentConfig, DevicesTarget, Target } from '../config-types.js';
 import type { Previous, TargetRef } from '../journal-model.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../runner.js';
+import { isRingTarget, ringPreparer, type PreparedRing, type RingTarget } from './rings.js';
+import { deploymentRollback } from './rollback-deployment.js';
 import { sessionFor, targetOf, tokenMark, type DriverDeps } from './session.js';
 
 /** CodeDeploy's limit on a deployment description. */
@@ -17,10 +19,15 @@ const FIND_PAGES = 10;
 /** Failed devices whose reasons a failure names. */
 const FAILED_SHOWN = 3;
 
-/** `fleetctl rollout <id> wave <w> target <t> attempt <n> [fc-…]`, cut to CodeDeploy's 100 characters; the mark always survives. */
-export function deploymentDescription(target: string, ctx: DeployContext): string {
+/**
+ * `fleetctl rollout <id> wave <w> target <t> attempt <n> [fc-…]` (a rollback: `fleetctl rollback of <t>, rollout <id> [fc-…]`),
+ * cut to CodeDeploy's 100 characters; the mark always survives.
+ */
+export function deploymentDescription(target: string, ctx: DeployContext, rollback = false): string {
   const mark = ` [${tokenMark(ctx.token)}]`;
-  const text = `fleetctl rollout ${ctx.rolloutId} wave ${ctx.wave} target ${target} attempt ${ctx.attempt}`;
+  const text = rollback
+    ? `fleetctl rollback of ${target}, rollout ${ctx.rolloutId}`
+    : `fleetctl rollout ${ctx.rolloutId} wave ${ctx.wave} target ${target} attempt ${ctx.attempt}`;
   return `${text.slice(0, MAX_DESCRIPTION - mark.length)}${mark}`;
 }
 
@@ -64,17 +71,37 @@ async function failedDevices(cd: CodeDeployPort, deploymentId: string): Promise<
   }
 }
 
+/** A ring's devices ran its own group's last successful deployment, or its base group's: whichever ended later. */
+async function lastSuccessful(cd: CodeDeployPort, t: DevicesTarget | CodeDeployTarget): Promise<string | undefined> {
+  const own = (await cd.getDeploymentGroup(t.application, t.deploymentGroup)).lastSuccessfulDeployment;
+  if (t.kind !== 'devices' || !t.ring) return own?.deploymentId;
+  const base = (await cd.getDeploymentGroup(t.application, t.ring.baseGroup)).lastSuccessfulDeployment;
+  if (!own || !base) return (own ?? base)?.deploymentId;
+  const later = base.endTime && own.endTime && base.endTime.getTime() > own.endTime.getTime();
+  return later ? base.deploymentId : own.deploymentId;
+}
+
+/** A ring without devices: CodeDeploy would fail a deployment to no instance, so there is none. */
+const emptyRing = (t: RingTarget, p: PreparedRing): TargetRef => ({
+  kind: 'none',
+  reason: `no device in ring ${t.ring.index} of ${t.ring.base} (${p.fleet} in the fleet): nothing to deploy`,
+});
+
 export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
   const group = (target: Target): DevicesTarget | CodeDeployTarget => targetOf(target, 'devices', 'codedeploy');
   const cdOf = (t: DevicesTarget | CodeDeployTarget): CodeDeployPort => sessionFor(deps.pool, t, deps.rolloutId).codedeploy;
   const ref = (deploymentId: string): TargetRef => ({ kind: 'deployment', deploymentId });
+  // the rings of a base target are assigned and tagged when ring 1 is prepared; later rings read the tags (taggedFleet)
+  const prepare = ringPreparer();
+  const ringOf = (t: DevicesTarget | CodeDeployTarget): RingTarget | undefined => (t.kind === 'devices' && isRingTarget(t) ? t : undefined);
 
-  return {
+  const driver: Omit<TargetDriver, 'rollback' | 'findRollback'> = {
     async recordBefore(target): Promise<Previous> {
       const t = group(target);
       const cd = cdOf(t);
-      const g = await cd.getDeploymentGroup(t.application, t.deploymentGroup);
-      const last = g.lastSuccessfulDeployment?.deploymentId;
+      const ring = ringOf(t);
+      if (ring) await prepare(cd, ring);
+      const last = await lastSuccessful(cd, t);
       if (!last) return { kind: 'revision' };
       const r = (await cd.getDeployment(last)).revision;
       if (!r) return { kind: 'revision' };
@@ -90,6 +117,9 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
         throw new EdgeError('TARGET_PART_MISSING', `target ${t.name} deploys the device revision, but release ${deps.manifest.version} has none`);
       }
       const cd = cdOf(t);
+      const ring = ringOf(t);
+      const prepared = ring ? await prepare(cd, ring) : undefined;
+      if (ring && prepared?.devices === 0) return emptyRing(ring, prepared);
       const deploymentConfigName = await configName(cd, t.deploymentConfig);
       try {
         const { deploymentId } = await cd.createDeployment({
@@ -104,7 +134,7 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
           },
           description: deploymentDescription(t.name, ctx),
           ...(deploymentConfigName ? { deploymentConfigName } : {}),
-          autoRollback: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+          autoRollback: { enabled: t.autoRollback, events: t.autoRollback ? ['DEPLOYMENT_FAILURE'] : [] },
         });
         return ref(deploymentId);
       } catch (e) {
@@ -119,6 +149,8 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
     async find(target, ctx) {
       const t = group(target);
       const cd = cdOf(t);
+      const ring = ringOf(t);
+      const prepared = ring ? await prepare(cd, ring) : undefined;
       const mark = `[${tokenMark(ctx.token)}]`;
       let nextToken: string | undefined;
       for (let page = 0; page < FIND_PAGES; page++) {
@@ -131,11 +163,12 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
         nextToken = ids.nextToken;
         if (!nextToken) break;
       }
-      return undefined;
+      return ring && prepared?.devices === 0 ? emptyRing(ring, prepared) : undefined;
     },
 
     async follow(target, r): Promise<FollowResult> {
       const t = group(target);
+      if (r.kind === 'none') return { state: 'succeeded', progress: r.reason };
       if (r.kind !== 'deployment') throw new EdgeError('ROLLOUT_JOURNAL_CORRUPT', `target ${t.name} has a ${r.kind} reference, not a deployment`);
       const cd = cdOf(t);
       const d = await cd.getDeployment(r.deploymentId);
@@ -151,4 +184,5 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
       return { state: 'running', progress: `${d.status} ${progress}` };
     },
   };
+  return { ...driver, ...deploymentRollback(deps, { find: driver.find, configName, description: deploymentDescription }) };
 }

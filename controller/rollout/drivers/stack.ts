@@ -2,7 +2,8 @@
 // the attempt's token (create when there is no stack, update otherwise) and executed with that name
 // as ClientRequestToken, so both the change set and the stack events it causes can be found again
 // after a crash. A change set without changes is a success. Before touching the stack the driver
-// saves its template next to the journal, so a rollback can put it back.
+// saves its template next to the journal, so a rollback can put it back (rollback-stack.ts, with
+// the same change set steps).
 import { EdgeError, isEdgeError } from '../../../shared/errors.js';
 import type { ChangeSetInfo, CloudFormationPort, CreateChangeSetInput, StackInfo, StackParameterInput } from '../../aws/ports.js';
 import type { ReleaseManifest, StackPart } from '../../release/manifest.js';
@@ -11,7 +12,8 @@ import type { Previous, TargetRef } from '../journal-model.js';
 import type { ObjectStore } from '../object-store.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../runner.js';
 import { pollDelay } from '../poll-schedule.js';
-import { changeSetNameFor, sessionFor, targetOf, waitFor, type DriverDeps } from './session.js';
+import { stackRollback } from './rollback-stack.js';
+import { changeSetNameFor, releaseSession, sessionFor, targetOf, waitFor, type DriverDeps } from './session.js';
 import {
   FAILED, SUCCEEDED, UPDATABLE, finalStatus, firstFailure, inProgress, operationEvents, operationTookMs, rollbackReason,
 } from './stack-events.js';
@@ -82,17 +84,22 @@ export function changeSetInput(
 /** How long the stack recordBefore read stands in for the read deploy would make right after it. */
 const SEEN_FRESH_MS = 2000;
 
-export function stackDriver(deps: StackDriverDeps): TargetDriver {
+/** A change set named after a token, created, executed and found again: deploy's steps, which the rollback shares. */
+export interface ChangeSetSteps {
+  /** Creates the change set (or takes the one an earlier call of this name created), then carries on. */
+  createAndExecute(cfn: CloudFormationPort, t: StackTarget, input: CreateChangeSetInput): Promise<TargetRef>;
+  /** The operation of the change set `name`: still there (then carried on), or seen in the stack's events. */
+  findByName(cfn: CloudFormationPort, t: StackTarget, name: string): Promise<TargetRef | undefined>;
+  /** A template for CreateChangeSet: inline up to MAX_TEMPLATE_BODY bytes, else put at `key` in the release bucket and read from there. */
+  templateOf(body: string, key: string): Promise<{ templateBody: string } | { templateUrl: string }>;
+}
+
+/** CloudFormation's limit on an inline TemplateBody, in bytes. */
+export const MAX_TEMPLATE_BODY = 51_200;
+
+export function changeSetSteps(deps: StackDriverDeps): ChangeSetSteps {
   const pollMs = deps.changeSetPollMs ?? 2000;
   const waitMs = deps.changeSetWaitMs ?? 10 * 60_000;
-  // recordBefore's read of each stack, taken once by the deploy that follows it (one DescribeStacks, not two)
-  const seen = new Map<string, { readonly at: number; readonly stack: StackInfo | undefined }>();
-  const currentStack = (cfn: CloudFormationPort, t: StackTarget): Promise<StackInfo | undefined> => {
-    const s = seen.get(t.name);
-    seen.delete(t.name);
-    return s && deps.now() - s.at < SEEN_FRESH_MS ? Promise.resolve(s.stack) : cfn.describeStack(t.stack);
-  };
-  const cfnOf = (t: StackTarget): CloudFormationPort => sessionFor(deps.pool, t, deps.rolloutId).cloudformation;
   const ref = (stackId: string, changeSetName: string): TargetRef => ({ kind: 'change-set', stackId, changeSetName });
 
   /** From a created change set to an executed one (or to nothing to do). */
@@ -128,6 +135,48 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
   }
 
   return {
+    async createAndExecute(cfn, t, input) {
+      try {
+        await cfn.createChangeSet(input);
+      } catch (e) {
+        // a change set of this name exists: an earlier call with this token went through
+        if (!isEdgeError(e, 'AWS_ALREADY_EXISTS') || !(await describeChangeSet(cfn, t, input.changeSetName))) throw e;
+      }
+      return carryOn(cfn, t, await cfn.describeChangeSet(t.stack, input.changeSetName));
+    },
+
+    async findByName(cfn, t, name) {
+      const cs = await describeChangeSet(cfn, t, name);
+      if (cs) return carryOn(cfn, t, cs);
+      // executed change sets may be gone; the stack's events still carry their token
+      const s = await cfn.describeStack(t.stack);
+      if (!s) return undefined;
+      const op = await operationEvents(cfn, s.stackId, name);
+      return op.events.length > 0 ? ref(s.stackId, name) : undefined;
+    },
+
+    async templateOf(body, key) {
+      if (Buffer.byteLength(body) <= MAX_TEMPLATE_BODY) return { templateBody: body };
+      // the release bucket: the tenant roles read the release's own templates there already
+      const { bucket, region, kmsKeyId } = deps.manifest;
+      await releaseSession(deps).s3.putObject({ bucket, key, body, contentType: 'text/plain', ...(kmsKeyId ? { kmsKeyId } : {}) });
+      return { templateUrl: templateUrl(bucket, region, key) };
+    },
+  };
+}
+
+export function stackDriver(deps: StackDriverDeps): TargetDriver {
+  // recordBefore's read of each stack, taken once by the deploy that follows it (one DescribeStacks, not two)
+  const seen = new Map<string, { readonly at: number; readonly stack: StackInfo | undefined }>();
+  const currentStack = (cfn: CloudFormationPort, t: StackTarget): Promise<StackInfo | undefined> => {
+    const s = seen.get(t.name);
+    seen.delete(t.name);
+    return s && deps.now() - s.at < SEEN_FRESH_MS ? Promise.resolve(s.stack) : cfn.describeStack(t.stack);
+  };
+  const cfnOf = (t: StackTarget): CloudFormationPort => sessionFor(deps.pool, t, deps.rolloutId).cloudformation;
+  const steps = changeSetSteps(deps);
+
+  return {
     async recordBefore(target): Promise<Previous> {
       const t = targetOf(target, 'stack');
       const cfn = cfnOf(t);
@@ -153,30 +202,16 @@ export function stackDriver(deps: StackDriverDeps): TargetDriver {
       if (!createsStack(status) && !UPDATABLE.has(status ?? '')) {
         throw new EdgeError('TARGET_STACK_BLOCKED', `stack ${t.stack} is ${status}${current?.statusReason ? ` (${current.statusReason})` : ''}`);
       }
-      const name = changeSetNameFor(ctx.token);
-      try {
-        const description = `fleetctl ${ctx.rolloutId} ${t.name} attempt ${ctx.attempt}`;
-        await cfn.createChangeSet(changeSetInput(t, deps.manifest, part, current, { changeSetName: name, description }));
-      } catch (e) {
-        // a change set of this name exists: an earlier call with this token went through
-        if (!isEdgeError(e, 'AWS_ALREADY_EXISTS') || !(await describeChangeSet(cfn, t, name))) throw e;
-      }
-      const cs = await cfn.describeChangeSet(t.stack, name);
-      return carryOn(cfn, t, cs);
+      const name = { changeSetName: changeSetNameFor(ctx.token), description: `fleetctl ${ctx.rolloutId} ${t.name} attempt ${ctx.attempt}` };
+      return steps.createAndExecute(cfn, t, changeSetInput(t, deps.manifest, part, current, name));
     },
 
     async find(target, ctx) {
       const t = targetOf(target, 'stack');
-      const cfn = cfnOf(t);
-      const name = changeSetNameFor(ctx.token);
-      const cs = await describeChangeSet(cfn, t, name);
-      if (cs) return carryOn(cfn, t, cs);
-      // executed change sets may be gone; the stack's events still carry their token
-      const s = await cfn.describeStack(t.stack);
-      if (!s) return undefined;
-      const op = await operationEvents(cfn, s.stackId, name);
-      return op.events.length > 0 ? ref(s.stackId, name) : undefined;
+      return steps.findByName(cfnOf(t), t, changeSetNameFor(ctx.token));
     },
+
+    ...stackRollback(deps, steps),
 
     async follow(target, r): Promise<FollowResult> {
       const t = targetOf(target, 'stack');

@@ -4,15 +4,17 @@
 // ETag are skipped. Files the release no longer has are deleted only when the target asks for it.
 // A marker object written last (`<prefix>.fleetctl-release.json`) names the release the prefix
 // holds: it is what the next rollout records as "before" and how a crashed attempt is recognised.
+// A rollback puts an earlier release's files back the same way (copyRelease; rollback-web.ts).
 import { createHash } from 'node:crypto';
 import { EdgeError, isEdgeError } from '../../../shared/errors.js';
 import type { S3Port } from '../../aws/ports.js';
 import { chunks, forEachLimited } from '../../fleet/pool.js';
-import type { WebFile, WebPart } from '../../release/manifest.js';
+import type { ReleaseManifest, WebFile, WebPart } from '../../release/manifest.js';
 import type { WebTarget } from '../config-types.js';
-import type { Previous } from '../journal-model.js';
+import type { Previous, TargetRef } from '../journal-model.js';
 import type { FollowResult, TargetDriver } from '../runner.js';
-import { releaseSession, sessionFor, targetOf, type DriverDeps } from './session.js';
+import { webRollback } from './rollback-web.js';
+import { sessionFor, targetOf, type DriverDeps } from './session.js';
 
 export const MARKER = '.fleetctl-release.json';
 export const MARKER_SCHEMA = 'fleetctl.web-release/v1';
@@ -67,12 +69,12 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
   const s3Of = (t: WebTarget): S3Port => sessionFor(deps.pool, t, deps.rolloutId).s3;
   const markerKey = (t: WebTarget): string => `${t.prefix}${MARKER}`;
 
-  function part(t: WebTarget): WebPart {
-    const web = deps.manifest.parts.web;
-    if (!web) throw new EdgeError('TARGET_PART_MISSING', `target ${t.name} deploys the web files, but release ${deps.manifest.version} has none`);
+  function part(t: WebTarget, m: ReleaseManifest): WebPart {
+    const web = m.parts.web;
+    if (!web) throw new EdgeError('TARGET_PART_MISSING', `target ${t.name} deploys the web files, but release ${m.version} has none`);
     for (const f of web.files) {
       const problem = webPathProblem(f.path);
-      if (problem) throw new EdgeError('RELEASE_PART_INVALID', `release ${deps.manifest.version}: web file ${JSON.stringify(f.path)} ${problem}`);
+      if (problem) throw new EdgeError('RELEASE_PART_INVALID', `release ${m.version}: web file ${JSON.stringify(f.path)} ${problem}`);
     }
     return web;
   }
@@ -87,9 +89,9 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
   }
 
   /** Copies one file; `direct.ok` turns false for the rest of the deployment once a copy is refused. */
-  async function copy(t: WebTarget, s3: S3Port, f: WebFile, direct: { ok: boolean }): Promise<void> {
+  async function copy(t: WebTarget, s3: S3Port, m: ReleaseManifest, f: WebFile, direct: { ok: boolean }): Promise<void> {
     const key = `${t.prefix}${f.path}`;
-    const source = { bucket: deps.manifest.bucket, key: f.key };
+    const source = { bucket: m.bucket, key: f.key };
     if (direct.ok) {
       try {
         await s3.copyObject({ source, bucket: t.bucket, key, sourceIfMatch: f.etag });
@@ -99,12 +101,41 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
         direct.ok = false;
       }
     }
-    const o = await releaseSession(deps).s3.getObject({ ...source, ifMatch: f.etag });
+    const o = await deps.pool.session({ region: m.region }).s3.getObject({ ...source, ifMatch: f.etag });
     const sha = createHash('sha256').update(o.body).digest('hex');
     if (sha !== f.sha256) {
       throw new EdgeError('RELEASE_PART_INVALID', `s3://${source.bucket}/${source.key} has SHA-256 ${sha}, the release says ${f.sha256}`);
     }
     await s3.putObject({ bucket: t.bucket, key, body: o.body, contentType: f.contentType });
+  }
+
+  /**
+   * Puts the web files of release `m` under the target's prefix (those already there with the same
+   * ETag are skipped; the others deleted when the target asks for it), then the marker naming `m`.
+   */
+  async function copyRelease(t: WebTarget, m: ReleaseManifest): Promise<TargetRef> {
+    const web = part(t, m);
+    const s3 = s3Of(t);
+    const existing = await listed(s3, t.bucket, t.prefix);
+    const todo = web.files.filter((f) => bare(existing.get(`${t.prefix}${f.path}`) ?? '') !== bare(f.etag));
+    const direct = { ok: true };
+    await forEachLimited(todo, deps.copyConcurrency ?? 8, (f) => copy(t, s3, m, f, direct));
+    if (t.deleteRemoved) {
+      const keep = new Set([...web.files.map((f) => `${t.prefix}${f.path}`), markerKey(t)]);
+      for (const keys of chunks([...existing.keys()].filter((k) => !keep.has(k)), 1000)) {
+        const r = await s3.deleteObjects({ bucket: t.bucket, keys });
+        const err = r.errors[0];
+        if (err) {
+          const code = err.code === 'AccessDenied' ? 'AWS_ACCESS_DENIED' : 'AWS_SERVICE_ERROR';
+          throw new EdgeError(code, `s3 DeleteObjects failed: s3://${t.bucket}/${err.key}: ${err.code}: ${err.message}`);
+        }
+      }
+    }
+    const { application, version } = m;
+    const mark: WebMarker = { schema: MARKER_SCHEMA, application, version, sha256: web.sha256, files: web.files.length };
+    const body = `${JSON.stringify(mark, null, 2)}\n`;
+    await s3.putObject({ bucket: t.bucket, key: markerKey(t), body, contentType: 'application/json' });
+    return { kind: 'copy', objects: todo.length };
   }
 
   return {
@@ -114,28 +145,7 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
     },
 
     async deploy(target) {
-      const t = targetOf(target, 'web');
-      const web = part(t);
-      const s3 = s3Of(t);
-      const existing = await listed(s3, t.bucket, t.prefix);
-      const todo = web.files.filter((f) => bare(existing.get(`${t.prefix}${f.path}`) ?? '') !== bare(f.etag));
-      const direct = { ok: true };
-      await forEachLimited(todo, deps.copyConcurrency ?? 8, (f) => copy(t, s3, f, direct));
-      if (t.deleteRemoved) {
-        const keep = new Set([...web.files.map((f) => `${t.prefix}${f.path}`), markerKey(t)]);
-        for (const keys of chunks([...existing.keys()].filter((k) => !keep.has(k)), 1000)) {
-          const r = await s3.deleteObjects({ bucket: t.bucket, keys });
-          const err = r.errors[0];
-          if (err) {
-            const code = err.code === 'AccessDenied' ? 'AWS_ACCESS_DENIED' : 'AWS_SERVICE_ERROR';
-            throw new EdgeError(code, `s3 DeleteObjects failed: s3://${t.bucket}/${err.key}: ${err.code}: ${err.message}`);
-          }
-        }
-      }
-      const { application, version } = deps.manifest;
-      const m: WebMarker = { schema: MARKER_SCHEMA, application, version, sha256: web.sha256, files: web.files.length };
-      await s3.putObject({ bucket: t.bucket, key: markerKey(t), body: `${JSON.stringify(m, null, 2)}\n`, contentType: 'application/json' });
-      return { kind: 'copy', objects: todo.length };
+      return copyRelease(targetOf(target, 'web'), deps.manifest);
     },
 
     async find(target) {
@@ -144,6 +154,8 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
       const web = deps.manifest.parts.web;
       return m && web && m.version === deps.manifest.version && m.sha256 === web.sha256 ? { kind: 'copy', objects: m.files } : undefined;
     },
+
+    ...webRollback(deps, { copyRelease, marker }),
 
     async follow(_target, ref): Promise<FollowResult> {
       return { state: 'succeeded', progress: ref.kind === 'copy' ? `${ref.objects} files copied` : 'copied' };

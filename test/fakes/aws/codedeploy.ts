@@ -4,8 +4,10 @@
 // (`progress`), so planners and executors can be driven step by step.
 import type {
   CodeDeployPort,
+  CreateDeploymentGroupInput,
   CreateDeploymentInput,
   DeploymentGroupInfo,
+  DeploymentGroupSettings,
   DeploymentInfo,
   DeploymentStatus,
   DeploymentTarget,
@@ -16,6 +18,7 @@ import type {
   RegistrationStatus,
   S3Revision,
   Tag,
+  UpdateDeploymentGroupInput,
 } from '../../../controller/aws/ports.js';
 import { failer } from './errors.js';
 
@@ -274,6 +277,64 @@ export class FakeCodeDeploy implements CodeDeployPort {
       ...(attempted ? { lastAttemptedDeployment: attempted } : {}),
       ...(revision ? { targetRevision: revision } : {}),
     };
+  }
+
+  /** Checks a group's settings as CreateDeploymentGroup / UpdateDeploymentGroup do. */
+  private checkSettings(operation: string, s: Partial<DeploymentGroupSettings>): void {
+    if (s.serviceRoleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(s.serviceRoleArn)) {
+      fail(operation, 'InvalidRoleException', 400, 'The service role ARN was specified in an invalid format.');
+    }
+    if (s.deploymentConfigName !== undefined && !this.configs.has(s.deploymentConfigName)) {
+      const message = `No deployment configuration found for name: ${s.deploymentConfigName}`;
+      fail(operation, 'DeploymentConfigDoesNotExistException', 400, message);
+    }
+    if ((s.onPremisesTagSet?.length ?? 0) > 3) {
+      const message = 'The number of tag groups included in the tag set list exceeded the maximum allowed limit of 3.';
+      fail(operation, 'TagSetListLimitExceededException', 400, message);
+    }
+  }
+
+  private applySettings(g: DeploymentGroupInfo, s: Partial<DeploymentGroupSettings>): DeploymentGroupInfo {
+    return {
+      ...g,
+      ...(s.serviceRoleArn !== undefined ? { serviceRoleArn: s.serviceRoleArn } : {}),
+      ...(s.deploymentConfigName !== undefined ? { deploymentConfigName: s.deploymentConfigName } : {}),
+      ...(s.onPremisesTagSet ? { onPremisesTagSets: s.onPremisesTagSet.map((set) => set.map((t) => ({ ...t }))) } : {}),
+      ...(s.autoRollback ? { autoRollbackEvents: s.autoRollback.enabled ? [...s.autoRollback.events] : [] } : {}),
+    };
+  }
+
+  async createDeploymentGroup(input: CreateDeploymentGroupInput) {
+    const op = 'CreateDeploymentGroup';
+    if (!this.applications.has(input.applicationName)) {
+      fail(op, 'ApplicationDoesNotExistException', 400, `No application found for name: ${input.applicationName}`);
+    }
+    if (this.groups.has(`${input.applicationName}/${input.deploymentGroupName}`)) {
+      fail(op, 'DeploymentGroupAlreadyExistsException', 400, `The deployment group already exists: ${input.deploymentGroupName}`);
+    }
+    this.checkSettings(op, input);
+    const base: DeploymentGroupInfo = {
+      applicationName: input.applicationName,
+      deploymentGroupName: input.deploymentGroupName,
+      deploymentGroupId: `dg-${this.groups.size + 1}`,
+      deploymentConfigName: 'CodeDeployDefault.OneAtATime',
+      onPremisesTagSets: [],
+      autoRollbackEvents: [],
+    };
+    this.groups.set(`${input.applicationName}/${input.deploymentGroupName}`, this.applySettings(base, input));
+    return { deploymentGroupId: base.deploymentGroupId ?? '' };
+  }
+
+  async updateDeploymentGroup(input: UpdateDeploymentGroupInput) {
+    const op = 'UpdateDeploymentGroup';
+    const g = this.group(op, input.applicationName, input.currentDeploymentGroupName);
+    this.checkSettings(op, input);
+    const name = input.newDeploymentGroupName ?? g.deploymentGroupName;
+    if (name !== g.deploymentGroupName && this.groups.has(`${input.applicationName}/${name}`)) {
+      fail(op, 'DeploymentGroupAlreadyExistsException', 400, `The deployment group already exists: ${name}`);
+    }
+    this.groups.delete(`${input.applicationName}/${g.deploymentGroupName}`);
+    this.groups.set(`${input.applicationName}/${name}`, { ...this.applySettings(g, input), deploymentGroupName: name });
   }
 
   async createDeploymentConfig(input: { deploymentConfigName: string; minimumHealthyHosts: MinimumHealthyHosts }) {

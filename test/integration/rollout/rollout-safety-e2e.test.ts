@@ -1,7 +1,7 @@
 // The real fleetctl rolling releases out against one sandbox: two device fleets (virtual hosts in
 // two accounts) then two tenants (stack + web). A full rollout deploys each group and executes each
-// stack's change set once; a device fleet failing the revision halts its wave (max_failed 0) and the
-// tenant wave is never touched; a failing stack resource is a failed target whose reason is the
+// stack's change set once; a device fleet failing the revision halts its wave (max_failed 0), the
+// tenant wave is never touched, and the other fleet is put back; a failing stack resource is a failed target whose reason is the
 // stack event's; two controllers started at once: one drives, the other exits 1 naming the holder.
 import { setTimeout as delay } from 'node:timers/promises';
 import t from 'tap';
@@ -47,7 +47,9 @@ t.test('a device fleet failing the revision halts its wave; the tenant wave is u
   const r = await e.fleetctl(['rollout', 'start', '--release', 'v2.0.0-bad']);
   t.equal(r.code, 1, 'exit 1', { stderr: r.stderr });
   t.match(r.stdout, /HALTED/);
-  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), once(DEVICE_ACCOUNTS));
+  // d1's group took the release and is put back (rollback: all, the default): a second deployment;
+  // d2's failed deployment is rolled back by CodeDeploy itself, not by a call of the controller
+  t.same(callsPerAccount(e.sb, mark, 'CreateDeployment'), { [DEVICE_ACCOUNTS[0]]: 2, [DEVICE_ACCOUNTS[1]]: 1 });
   t.same(callsPerAccount(e.sb, mark, 'ExecuteChangeSet'), {}, 'no stack touched');
   t.same(callsPerAccount(e.sb, mark, 'CreateChangeSet'), {}, 'no change set made');
   t.same(callsPerAccount(e.sb, mark, 'PutObject')[TENANTS[0]] ?? 0, 0, 'no web file written');
@@ -61,6 +63,15 @@ t.test('a device fleet failing the revision halts its wave; the tenant wave is u
   }
   t.match(doc.waves, [{ name: 'devices', status: 'halted', failed: 1, allowed: 0 }, { name: 'tenants', status: 'pending' }]);
   t.match(doc.counts, { succeeded: 1, failed: 1, pending: 4 });
+  t.match(doc, {
+    rollback: {
+      policy: 'all',
+      targets: [
+        { name: 'd1', action: 'rollback', status: 'succeeded' },
+        { name: 'd2', action: 'by-service', status: 'by-service' },
+      ],
+    },
+  });
 });
 
 t.test('a failing stack resource is a failed target with the stack event\'s reason', async (t) => {

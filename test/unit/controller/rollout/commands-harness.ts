@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { RolloutDeps } from '../../../../controller/commands/rollout-common.js';
 import type { Target, TargetKind } from '../../../../controller/rollout/config-types.js';
-import type { TargetRef } from '../../../../controller/rollout/journal-model.js';
+import type { Previous, TargetRef } from '../../../../controller/rollout/journal-model.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../../../../controller/rollout/runner.js';
 import { MANIFEST_SCHEMA, type ReleaseManifest } from '../../../../controller/release/manifest.js';
 import { fakePool } from '../../../fakes/aws/pool.js';
@@ -53,6 +53,22 @@ export class FakeDrivers implements TargetDriver {
 
   async deploy(t: Target, ctx: DeployContext): Promise<TargetRef> {
     this.deploys.push(t.name);
+    return this.start(t, ctx);
+  }
+
+  /** Rollbacks started, by target: each is a deployment of its own, found again by its token as a deploy is. */
+  readonly rollbacks: string[] = [];
+
+  async rollback(t: Target, _previous: Previous, ctx: DeployContext): Promise<TargetRef> {
+    this.rollbacks.push(t.name);
+    return this.start(t, ctx);
+  }
+
+  findRollback(t: Target, _previous: Previous, ctx: DeployContext): Promise<TargetRef | undefined> {
+    return this.find(t, ctx);
+  }
+
+  private async start(t: Target, ctx: DeployContext): Promise<TargetRef> {
     if (t.kind === 'web') return { kind: 'copy', objects: 3 };
     const g = t as Extract<Target, { kind: 'devices' }>;
     const r = await this.cd(t).createDeployment({

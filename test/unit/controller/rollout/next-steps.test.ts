@@ -43,7 +43,7 @@ function run(plan: RolloutPlan, journal: JournalEntry[], world: World, crashAt: 
     journal.push({ ...body, seq: journal.length, at: '2026-01-01T00:00:00Z' } as JournalEntry);
   };
   for (let guard = 0; guard < 1000; guard++) {
-    const steps: Step[] = nextSteps(plan, foldJournal(journal));
+    const steps: Step[] = nextSteps(plan, foldJournal(journal), 0);
     if (steps.length === 0) throw new Error('stuck: no step and not done');
     for (const s of steps) {
       switch (s.kind) {
@@ -80,6 +80,13 @@ function run(plan: RolloutPlan, journal: JournalEntry[], world: World, crashAt: 
         case 'finish':
           append({ type: 'finished', outcome: s.outcome, ...(s.reason ? { reason: s.reason } : {}) });
           break;
+        case 'plan-rollback':
+          // nothing recorded before can be put back here (next-steps-safety.test.ts covers rollbacks)
+          t.ok(s.targets.every((x) => x.action !== 'rollback'), 'nothing to put back');
+          append({ type: 'rollback-planned', policy: s.policy, targets: s.targets });
+          break;
+        default:
+          throw new Error(`unexpected step ${s.kind}`);
       }
     }
   }
@@ -158,7 +165,7 @@ t.test('concurrency bounds the targets in flight', async (t) => {
   add({ type: 'wave-finished', wave: 'devices', outcome: 'passed', failed: 0, allowed: 0 });
   add({ type: 'wave-started', wave: 'gold-tenants' });
   for (const x of ['unicorn', 'unicorn-web']) add({ type: 'target-before', target: x, previous: { kind: 'web' } });
-  const steps = nextSteps(plan, foldJournal(journal));
+  const steps = nextSteps(plan, foldJournal(journal), 0);
   t.same(steps.map((s) => s.kind), ['deploy'], 'one at a time');
 });
 
@@ -170,12 +177,12 @@ t.test('an abort stops new deployments, lets running ones finish, and ends abort
   add({ type: 'target-intent', target: 'lab-pis', attempt: 1, token: 'k' });
   add({ type: 'target-started', target: 'lab-pis', attempt: 1, ref: { kind: 'deployment', deploymentId: 'd-1' } });
   add({ type: 'abort-requested', by: 'ops', reason: 'bad build' });
-  t.same(nextSteps(plan, foldJournal(journal)).map((s) => s.kind), ['follow']);
+  t.same(nextSteps(plan, foldJournal(journal), 0).map((s) => s.kind), ['follow']);
   add({ type: 'target-finished', target: 'lab-pis', outcome: 'succeeded' });
-  const [halt] = nextSteps(plan, foldJournal(journal));
+  const [halt] = nextSteps(plan, foldJournal(journal), 0);
   t.match(halt, { kind: 'finish-wave', outcome: 'halted', reason: /aborted by ops: bad build/ });
   add({ type: 'wave-finished', wave: 'devices', outcome: 'halted', failed: 0, allowed: 0, reason: 'aborted' });
-  t.match(nextSteps(plan, foldJournal(journal)), [{ kind: 'finish', outcome: 'aborted' }]);
+  t.match(nextSteps(plan, foldJournal(journal), 0), [{ kind: 'finish', outcome: 'aborted' }]);
 });
 
 t.test('the journal is checked: gaps, unknown targets, config drift', async (t) => {
@@ -192,7 +199,7 @@ t.test('while aborting, an intent is only looked for, never deployed anew', asyn
   add({ type: 'wave-started', wave: 'devices' });
   add({ type: 'target-before', target: 'lab-pis', previous: { kind: 'revision' } });
   add({ type: 'target-intent', target: 'lab-pis', attempt: 1, token: 'k' });
-  t.match(nextSteps(plan, foldJournal(journal)), [{ kind: 'adopt', deployIfMissing: true }]);
+  t.match(nextSteps(plan, foldJournal(journal), 0), [{ kind: 'adopt', deployIfMissing: true }]);
   add({ type: 'abort-requested', by: 'ops', reason: 'stop' });
-  t.match(nextSteps(plan, foldJournal(journal)), [{ kind: 'adopt', deployIfMissing: false }]);
+  t.match(nextSteps(plan, foldJournal(journal), 0), [{ kind: 'adopt', deployIfMissing: false }]);
 });

@@ -74,6 +74,17 @@ class Deployments implements TargetDriver {
   async find(): Promise<undefined> {
     return undefined;
   }
+  /** A rollback runs `runsMs` as a deployment does, and is found again once started. */
+  readonly rolledBack = new Set<string>();
+  async rollback(target: Target): Promise<TargetRef> {
+    this.log.push(`rollback ${target.name}`);
+    this.rolledBack.add(target.name);
+    this.started.set(target.name, this.clock.now);
+    return { kind: 'deployment', deploymentId: `${target.name}#rollback` };
+  }
+  async findRollback(target: Target): Promise<TargetRef | undefined> {
+    return this.rolledBack.has(target.name) ? { kind: 'deployment', deploymentId: `${target.name}#rollback` } : undefined;
+  }
   async follow(target: Target): Promise<FollowResult> {
     this.log.push(`look ${target.name} @${this.clock.now}`);
     const done = this.clock.now - (this.started.get(target.name) ?? 0) >= this.runsMs;

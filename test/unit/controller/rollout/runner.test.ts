@@ -4,7 +4,7 @@ import t from 'tap';
 import { EdgeError } from '../../../../shared/errors.js';
 import { parseRolloutConfig } from '../../../../controller/rollout/config-parse.js';
 import type { Target, TargetKind } from '../../../../controller/rollout/config-types.js';
-import type { TargetRef } from '../../../../controller/rollout/journal-model.js';
+import type { Previous, TargetRef } from '../../../../controller/rollout/journal-model.js';
 import { Journal } from '../../../../controller/rollout/journal-store.js';
 import { Lease } from '../../../../controller/rollout/lease.js';
 import { MemoryObjectStore } from '../../../../controller/rollout/object-store.js';
@@ -42,6 +42,18 @@ class FakeWorld implements TargetDriver {
   async find(_t: Target, ctx: DeployContext): Promise<TargetRef | undefined> {
     this.maybeCrash();
     return this.deployments.has(ctx.token) ? { kind: 'deployment', deploymentId: ctx.token } : undefined;
+  }
+  /** Rollbacks are deployments of their own, under the rollback's token (crashing as deploys do). */
+  readonly rollbacks: string[] = [];
+  async rollback(target: Target, _previous: Previous, ctx: DeployContext): Promise<TargetRef> {
+    this.maybeCrash();
+    this.rollbacks.push(target.name);
+    this.deployments.set(ctx.token, { target: target.name, polls: 0 });
+    if (this.crash()) throw new Crash('killed after the call');
+    return { kind: 'deployment', deploymentId: ctx.token };
+  }
+  async findRollback(target: Target, _previous: Previous, ctx: DeployContext): Promise<TargetRef | undefined> {
+    return this.find(target, ctx);
   }
   async follow(target: Target, ref: TargetRef) {
     this.maybeCrash();
