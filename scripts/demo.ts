@@ -6,12 +6,16 @@
 // device, and prints a summary. Every device is also an IoT thing reporting its health to the
 // device shadow over MQTT with mutual TLS, and has the health gate on. pi-04's enclosure is wet
 // (humidity 97 %), so the gate refuses to install onto it; pi-05's particle sensor is simulated as
-// dead, so its ValidateService fails with a real log tail. The first part ends with the devices'
-// shadows and `fleetctl status`. The second part (demo-rollout.ts) pushes release v1.1.0 (device
-// revision, alerts stack, web files) and rolls it out with the real fleetctl: the stations first,
-// then the three tenant accounts. Exit 0 when both end as expected: the deployment Succeeded with
-// exactly pi-04 (gate) and pi-05 (hook) failed, and the rollout succeeded everywhere (the same two
-// stations refusing it again, within the stations target's minimum healthy hosts). Everything
+// dead, so its ValidateService fails with a real log tail. Each agent also checks its station's
+// PM2.5 reading (pm25, not part of the gate) and reports it in its shadow. The first part ends with
+// the devices' shadows and `fleetctl status`. The second part (demo-rollout.ts) pushes release
+// v1.1.0 (device revision, alerts stack, web files) and rolls it out with the real fleetctl: the
+// canary station pi-01 (health gate, bake), the other stations, then the three tenant accounts.
+// The third (demo-bad-release.ts) pushes v1.2.0, whose calibration mistake makes the canary report
+// unhealthy: its rollout halts at the canary's health gate and rolls it back to v1.1.0 (fleetctl
+// exits 1). Exit 0 when all three end as expected: the deployment Succeeded with exactly pi-04
+// (gate) and pi-05 (hook) failed, v1.1.0 rolled out everywhere (the same two stations refusing it
+// again, as the devices wave's gate allows), and v1.2.0 reached the canary alone and left it. Everything
 // lives in one temp folder, removed at the end (also on Ctrl-C) unless `--keep` (or
 // EDGE_DEMO_KEEP=1) is given, in which case the demo says where it is.
 import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateApplicationCommand, CreateDeploymentCommand, CreateDeploymentGroupCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type InstanceTarget } from '@aws-sdk/client-codedeploy';
@@ -28,6 +32,7 @@ import { create } from 'tar';
 import { startSandbox } from '../sandbox/sandbox.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { addIotTelemetry, provisionDevice, sdkConfig, startAgent, stopAgent, type Device } from '../sandbox/simulated-device.js';
+import { badReleaseRollout, PM25_FAIL_ABOVE } from './demo-bad-release.js';
 import { demoSandboxConfig, releaseAndRollout, tenantIds } from './demo-rollout.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -41,11 +46,17 @@ const keep = process.argv.slice(2).includes('--keep') || process.env['EDGE_DEMO_
 const fleetctlArgs = fromSource ? [...tsx, join(project, 'controller', 'main.ts')] : [join(project, 'dist', 'controller', 'main.js')];
 /** Each station's enclosure humidity sensor (a file the station software would write). */
 const ENCLOSURE = 'enclosure-humidity';
+/** Where a station keeps its latest reading (the revision installs relative to the device's folder). */
+const readingsOf = (deviceDir: string): string => join(deviceDir, 'air-quality-station', 'readings.json');
+// pm25: the station's own reading, reported in the shadow (what the canary's health gate reads), but
+// not gating installs: a station without a reading yet (never installed, sensor dead) must still take one
 const healthSection = (deviceDir: string): string =>
   [
     'health:',
     '  checks:',
     `    enclosure_humidity: { type: file, path: ${join(deviceDir, ENCLOSURE)}, unit: "%", warn_above: 80, fail_above: 90 }`,
+    `    pm25: { type: file, path: ${readingsOf(deviceDir)}, field: pm25, unit: "µg/m³",`,
+    `            warn_above: 150, fail_above: ${PM25_FAIL_ABOVE}, max_age_seconds: 60 }`,
     '  gate:',
     '    enabled: true',
     '    checks: [enclosure_humidity]',
@@ -132,8 +143,12 @@ async function showShadows(sb: Sandbox, fleet: readonly Device[], deploymentId: 
   fleet.forEach((d, i) => {
     const r = shadows[i];
     const humidity = r?.health?.checks?.['enclosure_humidity'];
+    const pm25 = r?.health?.checks?.['pm25'];
     const last = r?.deployment?.last;
-    say(`  ${d.name}: health ${r?.health?.verdict ?? '?'} (enclosure ${humidity?.value ?? '?'} %${humidity?.reason ? `: ${humidity.reason}` : ''}), last command ${last ? `${last.command} ${last.status ?? '...'}` : '?'}`);
+    const enclosure = `enclosure ${humidity?.value ?? '?'} %${humidity?.reason ? `: ${humidity.reason}` : ''}`;
+    const pm = `pm25 ${pm25?.value !== undefined ? `${pm25.value} µg/m³` : (pm25?.status ?? '?')}`;
+    const command = last ? `${last.command} ${last.status ?? '...'}` : '?';
+    say(`  ${d.name}: health ${r?.health?.verdict ?? '?'} (${enclosure}; ${pm}), last command ${command}`);
   });
 }
 
@@ -237,8 +252,9 @@ async function main(): Promise<number> {
     const gateRefused = targets.find((t) => t.targetId === 'pi-04')?.lifecycleEvents?.find((e) => e.lifecycleEventName === 'DownloadBundle')?.status === 'Failed';
     const expected = info?.status === 'Succeeded' && failedNames.join(',') === 'pi-04,pi-05' && gateRefused;
     say(expected ? '\nAs expected: 3 stations updated; the health gate kept the release off wet pi-04; pi-05 refused by its ValidateService hook.' : `\nUNEXPECTED outcome (failed: ${failedNames.join(', ') || 'none'})`);
-    const readings = join(fleet[0]?.dir ?? '', 'air-quality-station', 'readings.json');
-    if (existsSync(readings)) say(`pi-01 is measuring: ${readFileSync(readings, 'utf8').trim()}`);
+    const readings = Object.fromEntries(fleet.map((d) => [d.name, readingsOf(d.dir)]));
+    const first = readings['pi-01'] ?? '';
+    if (existsSync(first)) say(`pi-01 is measuring: ${readFileSync(first, 'utf8').trim()}`);
     await showShadows(sb, fleet, deploymentId, lastEvents(targets));
     say('\n$ fleetctl status');
     // asynchronously: the sandbox answering fleetctl runs in this process
@@ -247,8 +263,9 @@ async function main(): Promise<number> {
     );
     process.stdout.write(fleetStatus.stdout);
     if (!expected) return 1;
-    const tenants = tenantIds(config);
-    return (await releaseAndRollout({ sb, tenants, work, revisionDir: join(work, 'revision'), readings, fleetctlArgs, say })) ? 0 : 1;
+    const demo = { sb, tenants: tenantIds(config), work, revisionDir: join(work, 'revision'), readings, fleetctlArgs, say };
+    if (!(await releaseAndRollout(demo))) return 1;
+    return (await badReleaseRollout(demo)) ? 0 : 1;
   } finally {
     await cleanUp();
   }

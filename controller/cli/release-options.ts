@@ -30,7 +30,7 @@ export function releaseCommands(program: Command, deps: ReleaseCliDeps): void {
       const region = deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION'];
       const source = sourceFromEnv(deps.env);
       await deps.session.run({ command: RELEASE_PUSH_COMMAND, schemaVersion: 1, json: o.json === true, human: renderReleasePush }, () =>
-        releasePush(o, { ...(region ? { defaultRegion: region } : {}), ...(source ? { source } : {}) }),
+        releasePush(o, { ...(region ? { defaultRegion: region } : {}), ...(source ? { source } : {}), env: deps.env }),
       );
     });
 }

@@ -23,6 +23,7 @@ export function processRolloutDeps(facts: ProcessFacts): RolloutDeps {
   const region = facts.env['AWS_REGION'] ?? facts.env['AWS_DEFAULT_REGION'];
   return {
     ...(region ? { defaultRegion: region } : {}),
+    env: facts.env,
     now: () => new Date(),
     sleep: (ms) => sleep(ms),
     ...(facts.onceSignal

@@ -9,7 +9,7 @@ import { ExitCode } from '../../shared/cli/exit-codes.js';
 import { EdgeError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/log.js';
 import type { AwsPool } from '../aws/pool.js';
-import type { Service } from '../aws/ports.js';
+import { awsEnvironment } from '../context.js';
 import { pushRelease, type PushResult } from '../release/push.js';
 import { formatProblems, parseRolloutConfig } from '../rollout/config-parse.js';
 import type { RolloutConfig } from '../rollout/config-types.js';
@@ -38,6 +38,8 @@ export interface ReleaseDeps {
   readonly clock?: () => Date;
   /** Builds the AWS client pool (tests pass one over fakes or the sandbox); default: the SDK adapter. */
   readonly pool?: (opts: { region: string; profile?: string; endpointUrl?: string }) => Promise<AwsPool>;
+  /** The process environment (AWS_ENDPOINT_URL_<SERVICE>); none: only --endpoint-url overrides endpoints. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The source commit and ref a CI system puts in the environment (GitHub Actions, CodeBuild, GitLab, generic). */
@@ -68,19 +70,23 @@ export function loadRolloutConfig(file: string, defaultRegion?: string): Rollout
 }
 
 /** The client pool over the real SDK (the rollout commands use it too): --profile, --endpoint-url (path-style S3). */
-export async function sdkPool(opts: { region: string; profile?: string; endpointUrl?: string }): Promise<AwsPool> {
-  const [{ createAwsPool }, { createSdkPortFactory }, { SERVICES }, { realTimers }, { ROLLOUT_TPS }] = await Promise.all([
+/**
+ * The rollout and release commands' pool over the SDK. `env`: the process environment, whose
+ * AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL apply as for the fleet commands (--endpoint-url wins).
+ */
+export async function sdkPool(opts: { region: string; profile?: string; endpointUrl?: string; env?: Readonly<Record<string, string | undefined>> }): Promise<AwsPool> {
+  const [{ createAwsPool }, { createSdkPortFactory }, { realTimers }, { ROLLOUT_TPS }] = await Promise.all([
     import('../aws/pool.js'),
     import('../aws/sdk-adapter.js'),
-    import('../aws/ports.js'),
     import('../aws/timers.js'),
     import('../aws/limits.js'),
   ]);
-  const endpoints = opts.endpointUrl ? (Object.fromEntries(SERVICES.map((s) => [s, opts.endpointUrl])) as Record<Service, string>) : undefined;
+  const endpoints = awsEnvironment(opts.env ?? {}, opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}).endpoints;
+  const overridden = Object.keys(endpoints).length > 0;
   return createAwsPool(
-    { region: opts.region, ...(endpoints ? { endpoints } : {}), limits: { tps: ROLLOUT_TPS } },
+    { region: opts.region, ...(overridden ? { endpoints } : {}), limits: { tps: ROLLOUT_TPS } },
     {
-      factory: createSdkPortFactory({ ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { forcePathStyle: true } : {}) }),
+      factory: createSdkPortFactory({ ...(opts.profile ? { profile: opts.profile } : {}), ...(overridden ? { forcePathStyle: true } : {}) }),
       timers: realTimers,
       clock: () => Date.now(),
       random: Math.random,
@@ -96,7 +102,8 @@ export async function releasePush(flags: ReleasePushFlags, deps: ReleaseDeps = {
   const file = resolve(flags.config ?? DEFAULT_CONFIG);
   const config = loadRolloutConfig(file, deps.defaultRegion);
   const region = config.release.region ?? config.region;
-  const pool = await (deps.pool ?? sdkPool)({ region, ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}) });
+  const poolOpts = { region, ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}) };
+  const pool = await (deps.pool ?? ((o: typeof poolOpts) => sdkPool({ ...o, ...(deps.env ? { env: deps.env } : {}) })))(poolOpts);
   try {
     const aws = pool.session({ region });
     const result = await pushRelease(

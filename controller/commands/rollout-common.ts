@@ -45,6 +45,8 @@ export interface RolloutDeps {
   readonly pool?: (opts: { region: string; profile?: string; endpointUrl?: string }) => Promise<AwsPool>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The process environment: AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL, as for the fleet commands. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** From the call on, SIGINT/SIGTERM abort the signal instead of ending the process, so a command that
    * must undo its writes (plan --change-sets) can; a second signal ends the process. */
   readonly interrupts?: () => AbortSignal;
@@ -122,8 +124,9 @@ export function locationOf(config: RolloutConfig, plan: RolloutPlan): RolloutLoc
   return locate(config.release.bucket, releaseRegion(config), config.release.prefix, plan.rolloutId);
 }
 
-export function openPool(region: string, flags: RolloutFlags, deps: Pick<RolloutDeps, 'pool'>): Promise<AwsPool> {
-  return (deps.pool ?? sdkPool)({ region, ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}) });
+export function openPool(region: string, flags: RolloutFlags, deps: Pick<RolloutDeps, 'pool' | 'env'>): Promise<AwsPool> {
+  const opts = { region, ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}) };
+  return deps.pool ? deps.pool(opts) : sdkPool({ ...opts, ...(deps.env ? { env: deps.env } : {}) });
 }
 
 /** The release manifest `fleetctl release push` wrote; exit 1 asking to push it when it is not there. */

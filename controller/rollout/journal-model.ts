@@ -8,7 +8,12 @@ export const JOURNAL_SCHEMA = 'fleetctl.rollout-journal/v1';
 
 /** What a target ran before this rollout touched it (what a rollback puts back). */
 export type Previous =
-  | { readonly kind: 'revision'; readonly revision?: { readonly bucket: string; readonly key: string; readonly bundleType: string; readonly eTag?: string; readonly version?: string } }
+  | {
+      readonly kind: 'revision';
+      readonly revision?: { readonly bucket: string; readonly key: string; readonly bundleType: string; readonly eTag?: string; readonly version?: string };
+      /** The group whose deployment installed it, when not the target's own (a ring's base group). */
+      readonly fromGroup?: string;
+    }
   | { readonly kind: 'stack'; readonly exists: boolean; readonly status?: string; readonly parameters?: Readonly<Record<string, string>>; readonly templateKey?: string }
   | { readonly kind: 'web'; readonly release?: string };
 

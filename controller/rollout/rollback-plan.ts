@@ -40,7 +40,10 @@ function decide(t: Target, s: TargetState, version: string): PlannedRollback {
   const skip = (reason: string): PlannedRollback => ({ target: t.name, action: 'skip', reason });
   const p = s.previous;
   if (!p) return skip('nothing was recorded of what it ran before');
-  if (s.status === 'failed' && (t.kind === 'devices' || t.kind === 'codedeploy') && t.autoRollback) {
+  // CodeDeploy rolls back to its group's own last success: a ring whose devices got their revision
+  // from the base group has none, so the controller puts that revision back itself
+  const ownRevision = p.kind !== 'revision' || p.fromGroup === undefined;
+  if (s.status === 'failed' && (t.kind === 'devices' || t.kind === 'codedeploy') && t.autoRollback && ownRevision) {
     return { target: t.name, action: 'by-service', reason: 'CodeDeploy rolls a failed deployment back itself (automatic rollback)' };
   }
   if (s.status === 'failed' && t.kind === 'stack' && p.kind === 'stack' && p.exists) {

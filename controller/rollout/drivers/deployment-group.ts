@@ -9,7 +9,7 @@ import type { CodeDeployTarget, DeploymentConfig, DevicesTarget, Target } from '
 import type { Previous, TargetRef } from '../journal-model.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../runner.js';
 import { isRingTarget, ringPreparer, type PreparedRing, type RingTarget } from './rings.js';
-import { deploymentRollback } from './rollback-deployment.js';
+import { deploymentRollback, fileExistsBehaviorOf } from './rollback-deployment.js';
 import { sessionFor, targetOf, tokenMark, type DriverDeps } from './session.js';
 
 /** CodeDeploy's limit on a deployment description. */
@@ -72,14 +72,19 @@ async function failedDevices(cd: CodeDeployPort, deploymentId: string): Promise<
 }
 
 /** A ring's devices ran its own group's last successful deployment, or its base group's: whichever ended later. */
-async function lastSuccessful(cd: CodeDeployPort, t: DevicesTarget | CodeDeployTarget): Promise<string | undefined> {
+/** The deployment whose revision the target runs, and the group it was made in (a ring's, or its base group's). */
+async function lastSuccessful(cd: CodeDeployPort, t: DevicesTarget | CodeDeployTarget): Promise<{ id: string; group: string } | undefined> {
   const own = (await cd.getDeploymentGroup(t.application, t.deploymentGroup)).lastSuccessfulDeployment;
-  if (t.kind !== 'devices' || !t.ring) return own?.deploymentId;
-  const base = (await cd.getDeploymentGroup(t.application, t.ring.baseGroup)).lastSuccessfulDeployment;
-  if (!own || !base) return (own ?? base)?.deploymentId;
+  const mine = own ? { id: own.deploymentId, group: t.deploymentGroup } : undefined;
+  if (t.kind !== 'devices' || !t.ring) return mine;
+  const baseGroup = t.ring.baseGroup;
+  const base = (await cd.getDeploymentGroup(t.application, baseGroup)).lastSuccessfulDeployment;
+  const theirs = base ? { id: base.deploymentId, group: baseGroup } : undefined;
+  if (!own || !base) return mine ?? theirs;
   const later = base.endTime && own.endTime && base.endTime.getTime() > own.endTime.getTime();
-  return later ? base.deploymentId : own.deploymentId;
+  return later ? theirs : mine;
 }
+
 
 /** A ring without devices: CodeDeploy would fail a deployment to no instance, so there is none. */
 const emptyRing = (t: RingTarget, p: PreparedRing): TargetRef => ({
@@ -103,11 +108,11 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
       if (ring) await prepare(cd, ring);
       const last = await lastSuccessful(cd, t);
       if (!last) return { kind: 'revision' };
-      const r = (await cd.getDeployment(last)).revision;
+      const r = (await cd.getDeployment(last.id)).revision;
       if (!r) return { kind: 'revision' };
       const pinned = { ...(r.eTag ? { eTag: r.eTag } : {}), ...(r.version ? { version: r.version } : {}) };
       const revision = { bucket: r.bucket, key: r.key, bundleType: r.bundleType, ...pinned };
-      return { kind: 'revision', revision };
+      return { kind: 'revision', revision, ...(last.group !== t.deploymentGroup ? { fromGroup: last.group } : {}) };
     },
 
     async deploy(target, ctx) {
@@ -134,6 +139,7 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
           },
           description: deploymentDescription(t.name, ctx),
           ...(deploymentConfigName ? { deploymentConfigName } : {}),
+          ...fileExistsBehaviorOf(t),
           autoRollback: { enabled: t.autoRollback, events: t.autoRollback ? ['DEPLOYMENT_FAILURE'] : [] },
         });
         return ref(deploymentId);

@@ -11,6 +11,15 @@ import type { Previous } from '../journal-model.js';
 import type { DeployContext, TargetDriver } from '../runner.js';
 import { sessionFor, targetOf, type DriverDeps } from './session.js';
 
+/**
+ * A ring group is new to devices its base group installed: CodeDeploy knows the files installed
+ * per group, so with DISALLOW the ring's first deployment fails on each file the base group put
+ * there. Ring deployments (and their rollbacks) overwrite them.
+ */
+export const fileExistsBehaviorOf = (t: DevicesTarget | CodeDeployTarget): { fileExistsBehavior?: 'OVERWRITE' } =>
+  t.kind === 'devices' && t.ring ? { fileExistsBehavior: 'OVERWRITE' } : {};
+
+
 /** What the rollback takes from the deployment-group driver (which wires it in). */
 export interface GroupDeploying {
   /** The driver's find: the group's deployment whose description ends with the token's mark. */
@@ -45,6 +54,7 @@ export function deploymentRollback(deps: DriverDeps, group: GroupDeploying): Pic
           revision,
           description: group.description(t.name, ctx, true),
           ...(deploymentConfigName ? { deploymentConfigName } : {}),
+          ...fileExistsBehaviorOf(t),
           autoRollback: { enabled: false, events: [] },
         });
         return { kind: 'deployment', deploymentId };

@@ -21,6 +21,8 @@ read_sds011() {                       # PM2.5, PM10 (ug/m3)
 
 while :; do
   if pm=$(read_sds011); then
+    # the calibration offset (station.conf) applies to PM2.5 only
+    pm=$(echo "$pm" | awk -v o="${PM25_OFFSET:-0}" '{ print $1 + o, $2 }')
     # shellcheck disable=SC2046,SC2086
     set -- $(read_dht11) $pm
     tmp="$here/.readings.json.tmp"

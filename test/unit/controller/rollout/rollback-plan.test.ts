@@ -85,3 +85,14 @@ t.test('an abort rolls back only when it asks to', async (t) => {
   add({ type: 'abort-requested', by: 'ops', reason: 'stop', rollback: true });
   t.equal(effectivePolicy(plan, foldJournal(journal)), 'all');
 });
+
+t.test('a failed ring whose revision came from the base group is put back by the controller', async (t) => {
+  const { plan, journal, add } = setup();
+  const revision = { bucket: 'b', key: 'v1.tgz', bundleType: 'tgz' as const };
+  // CodeDeploy rolls a group back to the group's own last success: a new ring group has none
+  add({ type: 'target-before', target: 'pis', previous: { kind: 'revision', revision, fromGroup: 'g-base' } });
+  add({ type: 'target-intent', target: 'pis', attempt: 1, token: 'tok' });
+  add({ type: 'target-started', target: 'pis', attempt: 1, ref: { kind: 'deployment', deploymentId: 'd-1' } });
+  add({ type: 'target-finished', target: 'pis', outcome: 'failed', reason: 'bad' });
+  t.same(planRollback(plan, foldJournal(journal), 'failed', 'one'), [{ target: 'pis', action: 'rollback' }]);
+});

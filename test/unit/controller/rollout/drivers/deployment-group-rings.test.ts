@@ -39,6 +39,10 @@ t.test('recordBefore prepares the ring; the previous revision is the base group\
   const r1 = await driver.deploy(ring(1), e.ctx('lab-pis@ring1'));
   if (r1.kind !== 'deployment') throw new Error('ref');
   t.equal(cd.deployments.get(r1.deploymentId)?.targets.size, 1, 'one device: ring 1\'s');
+  t.equal(cd.deployments.get(r1.deploymentId)?.input.fileExistsBehavior, 'OVERWRITE', 'the base group installed the files: a ring overwrites them');
+  const baseInput = cd.deployments.get(base.deploymentId)?.input;
+  t.equal(baseInput?.fileExistsBehavior, undefined, 'a plain group keeps CodeDeploy\'s default');
+  t.match(await driver.recordBefore(ring(1)), { fromGroup: 'pi-lab' }, 'the revision came from the base group');
   cd.progress(r1.deploymentId, 'Succeeded');
   const v2 = e.deps.manifest.parts.device?.key;
   e.world.advance(1000);
