@@ -96,6 +96,9 @@ export class TelemetryService {
 
   private async sampleAndSpool(): Promise<void> {
     this.ticks++;
+    // the deployment state first: a report naming a deployment's last event then carries health
+    // sampled after it (a rollout's health gate counts such a report as after the deployment)
+    const deployment = this.deployment();
     let fresh: HealthReport | undefined;
     try {
       fresh = await this.deps.sampleHealth();
@@ -109,7 +112,7 @@ export class TelemetryService {
       agentVersion: this.deps.agentVersion,
       identity: { thingName, ...this.deps.identity },
       ...(this.lastHealth ? { health: this.lastHealth } : {}),
-      ...(this.deployment() ? { deployment: this.deployment() } : {}),
+      ...(deployment ? { deployment } : {}),
     };
     try {
       this.spool.add({ kind: 'shadow', key: 'shadow', topic: `${shadowTopic(thingName)}/update`, payload: JSON.stringify(buildReportedState(input)) });

@@ -55,14 +55,15 @@ export function lastCommandOf(doc: Record<string, unknown>): ShadowReading['last
 
 /**
  * Whether the shadow was written after the device's part of the deployment ended. Shadow times
- * have whole seconds: a write in the second the device finished counts (a device reports as it
- * completes its last event, before CodeDeploy records the end). So does a shadow whose agent says
- * the last command it ran is this deployment's last event: written after it, whatever the clocks.
+ * have whole seconds, so only a later second counts: a report in the very second the device
+ * finished may carry health sampled before the install (a safe gate waits for the next report).
+ * A shadow whose agent says the last command it ran is this deployment's last event counts too:
+ * the agent reads its deployment state before it samples health, so that health is from after it.
  */
 export function isFresh(device: DeploymentDevice, shadow: ShadowReading): boolean {
   const updated = shadow.health.updatedAt === undefined ? NaN : Date.parse(shadow.health.updatedAt);
   const second = (ms: number): number => Math.floor(ms / 1000);
-  if (device.finishedAt !== undefined && Number.isFinite(updated) && second(updated) >= second(device.finishedAt)) return true;
+  if (device.finishedAt !== undefined && Number.isFinite(updated) && second(updated) > second(device.finishedAt)) return true;
   const last = shadow.lastCommand;
   if (last === undefined || device.lastEvent === undefined) return false;
   return last.deploymentId === device.deploymentId && last.command === device.lastEvent;

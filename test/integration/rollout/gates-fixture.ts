@@ -146,6 +146,10 @@ export async function startGateEstate(t: Teardowns): Promise<GateEstate> {
         60_000,
         `deployment ${deploymentId}`,
       );
+      // shadow times are whole seconds and the gate counts only reports from a later second than the
+      // devices' end: the condition is the clock's next second (under a second away)
+      const ended = Math.floor(Date.now() / 1000);
+      await waitFor(async () => Math.floor(Date.now() / 1000) > ended, 2000, 'the next second');
       return deploymentId;
     },
     async report(device, verdict, failing = []) {
