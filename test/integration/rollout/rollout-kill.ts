@@ -25,7 +25,7 @@ const KILL_DELAY_MS = { devices: 2500, tenants: 700 } as const;
 /** Per lifecycle event of a virtual host: aimed at devices, the device wave lasts a few seconds. */
 const EVENT_MS = { devices: 400, tenants: 5 } as const;
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -35,7 +35,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-interface Run {
+export interface Run {
   readonly child: ChildProcess;
   readonly end: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   /** The progress lines so far (plain lines on stderr). */
@@ -44,7 +44,7 @@ interface Run {
   seen(re: RegExp): Promise<void>;
 }
 
-function watch(child: ChildProcess): Run {
+export function watch(child: ChildProcess): Run {
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   child.stderr?.on('data', (d: Buffer) => {
