@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { RolloutDeps } from '../../../../controller/commands/rollout-common.js';
+import { rolloutStart } from '../../../../controller/commands/rollout-start.js';
 import type { Target, TargetKind } from '../../../../controller/rollout/config-types.js';
 import type { Previous, TargetRef } from '../../../../controller/rollout/journal-model.js';
 import type { DeployContext, FollowResult, TargetDriver } from '../../../../controller/rollout/runner.js';
@@ -149,4 +150,21 @@ export function harness(t: Test, opts: { isTTY?: boolean } = {}): Harness {
       void world.s3().putObject({ bucket: BUCKET, key: manifestKeyOf(version), body: JSON.stringify(m) });
     },
   };
+}
+
+/**
+ * Release `version` pushed and its rollout started by a controller that dies while eu-pis deploys
+ * (its sleep throws once lab-pis is done, and its pid counts as gone): eu-pis is left in flight.
+ */
+export async function startedThenKilled(t: Test, h: Harness, version: string): Promise<void> {
+  h.pushRelease(version);
+  h.drivers.stuck.add('eu-pis');
+  let rounds = 0;
+  const dying = h.deps({
+    sleep: async () => {
+      if (++rounds > 3) throw new Error('killed');
+    },
+    isAlive: () => false,
+  });
+  await t.rejects(rolloutStart({ config: h.config, release: version }, dying), /killed/);
 }

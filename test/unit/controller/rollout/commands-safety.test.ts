@@ -18,7 +18,7 @@ import { renderApprove, renderPause } from '../../../../controller/rollout/rende
 import { S3ObjectStore } from '../../../../controller/rollout/s3-object-store.js';
 import type { RolloutSummary } from '../../../../controller/rollout/summary.js';
 import { exitCodeOf, isEdgeError } from '../../../../shared/errors.js';
-import { BUCKET, EU_ROLE, harness, REGION, WEB_ROLE, type Harness } from './commands-harness.js';
+import { BUCKET, EU_ROLE, harness, REGION, startedThenKilled, WEB_ROLE, type Harness } from './commands-harness.js';
 
 const ID = 'air-quality@v2.0.0@production';
 const OPERATOR = 'arn:aws:iam::111111111111:user/operator';
@@ -243,16 +243,7 @@ t.test('a failing gate halts the rollout: status shows the halt, the gate values
 
 t.test('abort --rollback records the rollback and the halted rollout plans it per the policy', async (t) => {
   const h = harness(t); // its config: waves devices [lab-pis, eu-pis] and gold; rollback policy all (the default)
-  h.pushRelease('v1.2.0');
-  h.drivers.stuck.add('eu-pis');
-  let rounds = 0;
-  const dying = h.deps({
-    sleep: async () => {
-      if (++rounds > 3) throw new Error('killed');
-    },
-    isAlive: () => false,
-  });
-  await t.rejects(rolloutStart({ config: h.config, release: 'v1.2.0' }, dying), /killed/);
+  await startedThenKilled(t, h, 'v1.2.0');
   const id = 'air-quality@v1.2.0@production';
   const other = h.deps({ isAlive: (pid) => pid !== 4242, pid: 5000 });
   const r = await rolloutAbort(id, { config: h.config, reason: 'bad data', rollback: true }, other);
@@ -271,16 +262,7 @@ t.test('abort --rollback records the rollback and the halted rollout plans it pe
 
 t.test('abort without --rollback puts nothing back', async (t) => {
   const h = harness(t);
-  h.pushRelease('v1.2.0');
-  h.drivers.stuck.add('eu-pis');
-  let rounds = 0;
-  const dying = h.deps({
-    sleep: async () => {
-      if (++rounds > 3) throw new Error('killed');
-    },
-    isAlive: () => false,
-  });
-  await t.rejects(rolloutStart({ config: h.config, release: 'v1.2.0' }, dying), /killed/);
+  await startedThenKilled(t, h, 'v1.2.0');
   const other = h.deps({ isAlive: (pid) => pid !== 4242, pid: 5000 });
   const r = await rolloutAbort('air-quality@v1.2.0@production', { config: h.config }, other);
   t.equal(r.data.state, 'aborted');

@@ -11,7 +11,7 @@ import { S3ObjectStore } from '../../../../controller/rollout/s3-object-store.js
 import type { RolloutSummary } from '../../../../controller/rollout/summary.js';
 import { exitCodeOf, isEdgeError } from '../../../../shared/errors.js';
 import { BASE_ACCOUNT } from '../../../fakes/aws/world.js';
-import { BUCKET, harness, REGION } from './commands-harness.js';
+import { BUCKET, harness, REGION, startedThenKilled } from './commands-harness.js';
 
 const ID = 'air-quality@v1.2.0@production';
 const summary = (r: StartResult): RolloutSummary => {
@@ -141,17 +141,7 @@ t.test('status --watch follows a running rollout until it ends and exits as it e
 
 t.test('abort without a driving controller stops the deployment in flight and ends the rollout aborted', async (t) => {
   const h = harness(t);
-  h.pushRelease('v1.2.0');
-  h.drivers.stuck.add('eu-pis');
-  // a controller that dies while eu-pis deploys: its sleep throws once lab-pis is done
-  let rounds = 0;
-  const dying = h.deps({
-    sleep: async () => {
-      if (++rounds > 3) throw new Error('killed');
-    },
-    isAlive: () => false,
-  });
-  await t.rejects(rolloutStart({ config: h.config, release: 'v1.2.0' }, dying), /killed/);
+  await startedThenKilled(t, h, 'v1.2.0');
   const cd = h.world.codedeploy('333333333333', REGION);
   const active = [...cd.deployments.values()].filter((d) => d.info.status === 'InProgress' || d.info.status === 'Created');
   t.equal(active.length, 1, 'eu-pis deploying when the controller died');
