@@ -1,10 +1,11 @@
 // The request limiter the sandbox server consults after a request is authenticated and before its
-// handler runs: injected latency, injected throttling (seeded), then the operation's token bucket.
-// Counters per `service:Operation` show what was served and what was throttled.
+// handler runs: injected latency, injected throttling and server errors (seeded), then the operation's
+// token bucket. Everything is decided before the handler runs, so a refused request changed nothing and
+// a retry cannot duplicate work. Counters per `service:Operation` show what was served and refused.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { parseLimits, resolveRule, type LimitsConfig } from './limits-config.js';
 import { TokenBucket, seededRandom } from './token-bucket.js';
-import { throttleError } from './wire.js';
+import { serverError, throttleError } from './wire.js';
 
 export interface OperationStats {
   /** Requests passed on to the service. */
@@ -13,6 +14,8 @@ export interface OperationStats {
   throttled: number;
   /** Of `throttled`, those decided by `throttleRate`. */
   injected: number;
+  /** Requests answered with an injected server error (`errorRate`). */
+  errors: number;
 }
 
 /** The runtime face of the limits (`sandbox.limits`). */
@@ -31,7 +34,7 @@ export interface LimitedCall {
 }
 
 export interface RequestLimiter extends SandboxLimits {
-  /** Resolves when the request may be served; throws the service's throttling AwsError otherwise. */
+  /** Resolves when the request may be served; throws the service's throttling or server AwsError otherwise. */
   admit(call: LimitedCall, signal: AbortSignal): Promise<void>;
 }
 
@@ -39,7 +42,7 @@ export interface LimiterDeps {
   readonly config?: LimitsConfig;
   /** Milliseconds (default Date.now). */
   readonly now?: () => number;
-  /** Used for throttleRate when the config has no seed (default Math.random). */
+  /** Used for throttleRate and errorRate when the config has no seed (default Math.random). */
   readonly random?: () => number;
   /** Waits `ms` or until `signal` aborts (default: a timer). */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -57,7 +60,7 @@ export function createRequestLimiter(deps: LimiterDeps = {}): RequestLimiter {
 
   const counter = (key: string): OperationStats => {
     let c = counters.get(key);
-    if (!c) counters.set(key, (c = { served: 0, throttled: 0, injected: 0 }));
+    if (!c) counters.set(key, (c = { served: 0, throttled: 0, injected: 0, errors: 0 }));
     return c;
   };
 
@@ -71,6 +74,11 @@ export function createRequestLimiter(deps: LimiterDeps = {}): RequestLimiter {
         c.throttled++;
         c.injected++;
         throw throttleError(call.service);
+      }
+      // Drawn only when set, so a seeded throttleRate sequence stays what it was without errorRate.
+      if (rule.errorRate && random() < rule.errorRate) {
+        c.errors++;
+        throw serverError(call.service);
       }
       if (rule.tps !== undefined) {
         const capacity = rule.burst ?? Math.max(1, Math.floor(rule.tps));

@@ -1,5 +1,5 @@
 // Request limits of the sandbox (pure): per-(service, operation) TPS with a burst, injected
-// latency and an injected throttle probability. What a rule applies to is named by a key:
+// latency and injected throttle and server-error probabilities. What a rule applies to is named by a key:
 //   `default`            every operation of every service except the CodeDeploy Commands API
 //   `service:*`          every operation of one service (REST services count as one operation `*`)
 //   `Operation`          that operation in any service (including the Commands API)
@@ -17,10 +17,12 @@ export interface LimitRule {
   readonly latencyMs?: number;
   /** Probability (0..1) that a request is answered with the throttling error regardless of the bucket. */
   readonly throttleRate?: number;
+  /** Probability (0..1) that a request is answered with a retryable server error (5xx) before it runs. */
+  readonly errorRate?: number;
 }
 
 export interface LimitsConfig {
-  /** Seed of the throttle-rate draws: the same seed and request order give the same decisions. */
+  /** Seed of the throttleRate and errorRate draws: the same seed and request order give the same decisions. */
   readonly seed?: number;
   readonly default?: LimitRule;
   /** Keyed `Operation`, `service:Operation` or `service:*`. */
@@ -44,7 +46,7 @@ const SERVICES: Readonly<Record<SigningService, true>> = {
 /** The service defaults never apply to (its long polls would be cut short). */
 export const UNLIMITED_BY_DEFAULT = 'codedeploy-commands';
 
-const RULE_FIELDS = ['tps', 'burst', 'latencyMs', 'throttleRate'] as const;
+const RULE_FIELDS = ['tps', 'burst', 'latencyMs', 'throttleRate', 'errorRate'] as const;
 const KEY = /^(?:([a-z0-9-]+):)?([A-Za-z][A-Za-z0-9]*|\*)$/;
 
 const invalid = (where: string, what: string): EdgeError => new EdgeError('CONFIG_INVALID', `${where}: ${what}`);
@@ -73,11 +75,13 @@ function checkRule(value: unknown, where: string): LimitRule {
   const burst = num('burst', (n) => Number.isInteger(n) && n >= 1, 'a whole number of requests, at least 1');
   const latencyMs = num('latencyMs', (n) => n >= 0 && n <= 600_000, 'milliseconds between 0 and 600000');
   const throttleRate = num('throttleRate', (n) => n >= 0 && n <= 1, 'a probability between 0 and 1');
+  const errorRate = num('errorRate', (n) => n >= 0 && n <= 1, 'a probability between 0 and 1');
   return {
     ...(tps !== undefined ? { tps } : {}),
     ...(burst !== undefined ? { burst } : {}),
     ...(latencyMs !== undefined ? { latencyMs } : {}),
     ...(throttleRate !== undefined ? { throttleRate } : {}),
+    ...(errorRate !== undefined ? { errorRate } : {}),
   };
 }
 

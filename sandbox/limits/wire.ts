@@ -1,6 +1,6 @@
-// How the limiter sees a request on the wire: the operation it calls, and the error each service
-// answers a throttled request with (as AWS does).
-import { protocolOf } from '../protocol-errors.js';
+// How the limiter sees a request on the wire: the operation it calls, and the errors each service
+// answers a throttled request or an injected server failure with (as AWS does).
+import { internalError, protocolOf } from '../protocol-errors.js';
 import { AwsError } from '../types.js';
 
 /**
@@ -29,4 +29,12 @@ export function throttleError(service: string): AwsError {
   if (service === 'iot' || service === 'iotdata') return new AwsError('ThrottlingException', RATE_EXCEEDED, 429);
   if (protocolOf(service) === 'query') return new AwsError('Throttling', RATE_EXCEEDED, 400);
   return new AwsError('ThrottlingException', RATE_EXCEEDED, 400);
+}
+
+/**
+ * The retryable server error (5xx) of a service, as its protocol renders an internal failure:
+ * S3 `InternalError` 500, query services and JSON 1.1 `InternalFailure` 500, IoT `InternalFailureException` 500.
+ */
+export function serverError(service: string): AwsError {
+  return internalError(protocolOf(service));
 }

@@ -48,7 +48,7 @@ t.test('5 TPS on one operation: 20 concurrent calls all complete through the SDK
 
   sb.limits.resetStats();
   await new STSClient(cfg(sb, 1)).send(new GetCallerIdentityCommand({}));
-  t.same(sb.limits.stats(), { 'sts:GetCallerIdentity': { served: 1, throttled: 0, injected: 0 } }, 'other operations are not limited, but counted');
+  t.same(sb.limits.stats(), { 'sts:GetCallerIdentity': { served: 1, throttled: 0, injected: 0, errors: 0 } }, 'other operations are not limited, but counted');
 });
 
 t.test('each service answers with its own throttling error', async (t) => {
@@ -64,6 +64,25 @@ t.test('each service answers with its own throttling error', async (t) => {
   sb.limits.set({});
   t.ok((await new CodeDeployClient(cfg(sb, 1)).send(new ListApplicationsCommand({}))).applications, 'limits can be lifted at runtime');
   t.throws(() => sb.limits.set({ default: { throttleRate: 2 } }), /throttleRate: expected a probability/);
+});
+
+t.test("an error rate answers with each protocol's 5xx before the operation runs; the SDK retries it", async (t) => {
+  const sb = await startSandbox({ limits: { default: { errorRate: 1 } } });
+  t.teardown(() => sb.close());
+  t.match(await failure(new CodeDeployClient(cfg(sb, 1)).send(new ListApplicationsCommand({}))), { name: 'InternalFailure', status: 500 });
+  t.match(await failure(new STSClient(cfg(sb, 1)).send(new GetCallerIdentityCommand({}))), { name: 'InternalFailure', status: 500 });
+  t.match(await failure(new S3Client(cfg(sb, 1)).send(new ListBucketsCommand({}))), { name: 'InternalError', status: 500 });
+  const iam = new IAMClient(cfg(sb, 3));
+  t.match(await failure(iam.send(new CreateUserCommand({ UserName: 'once' }))), { name: 'InternalFailure', status: 500, attempts: 3 }, 'retried');
+  t.match(sb.limits.stats(), { 'iam:CreateUser': { served: 0, errors: 3 }, 's3:*': { errors: 1, throttled: 0 } });
+
+  // Half the calls fail; each retry finds nothing done by the failed attempt, so every user is created once.
+  sb.limits.set({ seed: 3, operations: { 'iam:CreateUser': { errorRate: 0.5 } } });
+  const made = await Promise.all(Array.from({ length: 10 }, (_, i) => iam.send(new CreateUserCommand({ UserName: `u${i}` })).then(() => 'ok', (e: Error) => e.name)));
+  const stats = sb.limits.stats()['iam:CreateUser']!;
+  t.ok(stats.errors > 3, `injected errors were retried (${stats.errors - 3})`);
+  t.equal(stats.served, made.filter((x) => x === 'ok').length, 'one served request per created user');
+  t.notOk(made.includes('EntityAlreadyExists'), 'no retry found its user already created');
 });
 
 t.test('a seeded throttle rate of 0.3 throttles the same calls every run', async (t) => {

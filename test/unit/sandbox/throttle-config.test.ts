@@ -5,8 +5,8 @@ import { describeLimits, limitsFromFlags, mergeLimits, parseLimits, resolveRule 
 import { parseSandboxConfig } from '../../../sandbox/sandbox-config.js';
 
 t.test('parseLimits accepts the documented shape', async (t) => {
-  const c = parseLimits({ seed: 3, default: { tps: 20, latencyMs: 5 }, operations: { RegisterOnPremisesInstance: { tps: 5, burst: 2 }, 's3:*': { throttleRate: 0.1 } } });
-  t.same(c, { seed: 3, default: { tps: 20, latencyMs: 5 }, operations: { RegisterOnPremisesInstance: { tps: 5, burst: 2 }, 's3:*': { throttleRate: 0.1 } } });
+  const c = parseLimits({ seed: 3, default: { tps: 20, latencyMs: 5 }, operations: { RegisterOnPremisesInstance: { tps: 5, burst: 2 }, 's3:*': { throttleRate: 0.1, errorRate: 0.05 } } });
+  t.same(c, { seed: 3, default: { tps: 20, latencyMs: 5 }, operations: { RegisterOnPremisesInstance: { tps: 5, burst: 2 }, 's3:*': { throttleRate: 0.1, errorRate: 0.05 } } });
   t.same(parseLimits(undefined), {});
 });
 
@@ -14,6 +14,8 @@ t.test('bad limits are refused with the key and what to write', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ default: { tps: 0 } }, /limits\.default\.tps: expected a number of requests per second above 0/],
     [{ default: { throttleRate: 1.5 } }, /throttleRate: expected a probability between 0 and 1/],
+    [{ operations: { 's3:*': { errorRate: -0.1 } } }, /limits\.operations\.s3:\*\.errorRate: expected a probability between 0 and 1/],
+    [{ default: { errorRate: '5%' } }, /errorRate: expected a probability/],
     [{ default: { burst: 1.5 } }, /burst: expected a whole number/],
     [{ default: { latencyMs: -1 } }, /latencyMs: expected milliseconds/],
     [{ default: { tsp: 1 } }, /unknown setting tsp/],
@@ -69,4 +71,5 @@ t.test('flags overlay the config file setting by setting; a one-line summary', a
   t.same(mergeLimits({}, {}), {});
   t.equal(describeLimits(merged), 'default: tps 10, latencyMs 5, throttleRate 0.5; A: tps 2, burst 3; B: tps 4 (seed 1)');
   t.equal(describeLimits({}), undefined);
+  t.equal(describeLimits({ seed: 2, operations: { 's3:*': { throttleRate: 0.05, errorRate: 0.05 } } }), 's3:*: throttleRate 0.05, errorRate 0.05 (seed 2)');
 });

@@ -4,7 +4,7 @@ import t from 'tap';
 import { createRequestLimiter } from '../../../sandbox/limits/limiter.js';
 import type { LimitsConfig } from '../../../sandbox/limits/limits-config.js';
 import { TokenBucket, seededRandom } from '../../../sandbox/limits/token-bucket.js';
-import { operationOf, throttleError } from '../../../sandbox/limits/wire.js';
+import { operationOf, serverError, throttleError } from '../../../sandbox/limits/wire.js';
 import { AwsError } from '../../../sandbox/types.js';
 
 const never = new AbortController().signal;
@@ -60,8 +60,8 @@ t.test('per-operation buckets and counters', async (t) => {
   h.advance(500);
   t.equal(await h.admit('codedeploy', 'RegisterOnPremisesInstance'), 'ok', 'a token after 1/tps');
   t.same(h.limiter.stats(), {
-    'codedeploy:RegisterOnPremisesInstance': { served: 3, throttled: 2, injected: 0 },
-    'codedeploy:ListApplications': { served: 1, throttled: 0, injected: 0 },
+    'codedeploy:RegisterOnPremisesInstance': { served: 3, throttled: 2, injected: 0, errors: 0 },
+    'codedeploy:ListApplications': { served: 1, throttled: 0, injected: 0, errors: 0 },
   });
   h.limiter.resetStats();
   t.same(h.limiter.stats(), {});
@@ -89,6 +89,36 @@ t.test('latency is added before the decision; throttle rate draws from the seed'
   t.throws(() => h.limiter.set({ default: { tps: -1 } } as never), /tps/);
 });
 
+t.test('error rate: seeded 5xx answers before the bucket, counted apart from throttling', async (t) => {
+  const run = async (config: LimitsConfig): Promise<string[]> => {
+    const h = harness(config);
+    const out = [];
+    for (let i = 0; i < 40; i++) out.push(await h.admit('codedeploy', 'CreateDeployment'));
+    const stats = h.limiter.stats()['codedeploy:CreateDeployment']!;
+    t.equal(stats.errors, out.filter((x) => x === 'InternalFailure 500').length, 'errors counts the 5xx answers');
+    t.equal(stats.served + stats.errors + stats.throttled, 40, 'every request counted once');
+    return out;
+  };
+  const a = await run({ seed: 4, operations: { CreateDeployment: { errorRate: 0.25 } } });
+  t.ok(a.includes('InternalFailure 500') && a.includes('ok'), 'both outcomes at 0.25');
+  t.same(await run({ seed: 4, operations: { CreateDeployment: { errorRate: 0.25 } } }), a, 'same seed, same answers');
+  t.same(await run({ seed: 4, operations: { CreateDeployment: { errorRate: 0 } } }), Array(40).fill('ok'), '0 never fails');
+
+  const both = await run({ seed: 4, default: { throttleRate: 0.2, errorRate: 0.2 } });
+  t.ok(both.includes('ThrottlingException 400') && both.includes('InternalFailure 500'), 'throttling and errors together');
+  const throttledOnly = await run({ seed: 4, default: { throttleRate: 0.2 } });
+  t.same(
+    throttledOnly.map((x) => x === 'ok'),
+    (await run({ seed: 4, default: { throttleRate: 0.2, errorRate: 0 } })).map((x) => x === 'ok'),
+    'an errorRate of 0 does not shift the seeded throttling',
+  );
+
+  const h = harness({ default: { tps: 1, errorRate: 1 } });
+  t.equal(await h.admit('s3', '*'), 'InternalError 500', 'the injected error takes no token');
+  h.limiter.set({ default: { tps: 1 } });
+  t.equal(await h.admit('s3', '*'), 'ok');
+});
+
 t.test('a real sleep ends when the request is aborted', async (t) => {
   const limiter = createRequestLimiter({ config: { default: { latencyMs: 60_000 } } });
   const abort = new AbortController();
@@ -114,4 +144,11 @@ t.test('operation names and throttling errors on the wire', async (t) => {
   t.same(shape(throttleError('s3')), ['SlowDown', 503, 'Please reduce your request rate.']);
   t.same(shape(throttleError('iot')), ['ThrottlingException', 429, 'Rate exceeded']);
   t.same(shape(throttleError('iotdata')), ['ThrottlingException', 429, 'Rate exceeded']);
+
+  const code = (e: AwsError) => [e.code, e.status];
+  t.same(code(serverError('codedeploy')), ['InternalFailure', 500]);
+  t.same(code(serverError('cloudformation')), ['InternalFailure', 500]);
+  t.same(code(serverError('sts')), ['InternalFailure', 500]);
+  t.same(code(serverError('s3')), ['InternalError', 500]);
+  t.same(code(serverError('iot')), ['InternalFailureException', 500]);
 });
