@@ -18,7 +18,7 @@ export function iotDevicePolicy(partition: string, region: string, accountId: st
   });
 }
 
-/** What the agent needs as an IAM user: the CodeDeploy Commands API and reading revisions. */
+/** What the agent needs as an IAM user: the CodeDeploy Commands API and reading revisions (SSE-KMS too). */
 export function agentUserPolicy(revisionBucket: string | undefined): string {
   const objects = revisionBucket ? `arn:aws:s3:::${revisionBucket}/*` : 'arn:aws:s3:::*/*';
   return JSON.stringify({
@@ -35,6 +35,9 @@ export function agentUserPolicy(revisionBucket: string | undefined): string {
         Resource: '*',
       },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects },
+      // an SSE-KMS release bucket: S3 decrypts with the caller's permission, so the user needs
+      // Decrypt, but only through S3 (the key's own policy must also allow it)
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } } },
     ],
   });
 }
