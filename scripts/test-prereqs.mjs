@@ -24,6 +24,8 @@ export const REQUIREMENTS = Object.freeze([
   { command: 'useradd', package: 'passwd', usedBy: 'runas hooks run as a test user' },
   { command: 'su', package: 'util-linux', usedBy: 'runas hooks switch user' },
   { command: 'mkfifo', package: 'coreutils', usedBy: 'special files are refused on copy' },
+  { command: 'chromium', package: 'chromium', usedBy: 'the rollout HTML report is rendered in headless Chromium' },
+  { command: 'jq', package: 'jq', usedBy: 'the pipeline examples read fleetctl --json output' },
 ]);
 
 /** The requirements whose command `has` does not find. */

@@ -260,6 +260,12 @@ export const ERROR_CODES = {
     summary: 'the release to roll out is not in the release bucket',
     action: 'Push the release first (fleetctl release push --version V with the same fleet.yml), then start the rollout again.',
   },
+  ROLLOUT_REHEARSAL_FAILED: {
+    exit: ExitCode.FAILED,
+    retryable: false,
+    summary: 'the rollout rehearsal could not run to its verdict',
+    action: 'The message says what stopped it (an interrupt, or the baseline release it puts on the mirrored targets first); nothing in AWS was changed. Run it again.',
+  },
   ROLLOUT_NOT_FOUND: {
     exit: ExitCode.FAILED,
     retryable: false,
@@ -271,6 +277,12 @@ export const ERROR_CODES = {
     retryable: false,
     summary: 'the rollout has already finished: it takes no approval any more',
     action: 'Nothing to approve: fleetctl rollout status shows how it ended. To deploy again, release a new version and start its rollout.',
+  },
+  ROLLOUT_REPORT_UNWRITABLE: {
+    exit: ExitCode.FAILED,
+    retryable: false,
+    summary: 'a rollout report file could not be written',
+    action: 'Check the path the message names (its folder must be writable, and the path not an existing folder), then run the report again.',
   },
   // Target drivers (controller/rollout/drivers): what one target's deployment ran into.
   TARGET_BUSY: {

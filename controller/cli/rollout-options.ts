@@ -7,6 +7,8 @@ import type { AbortFlags } from '../commands/rollout-abort.js';
 import type { ApproveFlags } from '../commands/rollout-approve.js';
 import type { PauseFlags } from '../commands/rollout-pause.js';
 import type { PlanFlags } from '../commands/rollout-plan.js';
+import type { RehearseFlags } from '../commands/rollout-rehearse.js';
+import type { ReportFlags } from '../commands/rollout-report.js';
 import type { StartFlags } from '../commands/rollout-start.js';
 import type { StatusFlags, WhereFlags } from '../commands/rollout-status.js';
 import { positiveInt } from './fleet-options.js';
@@ -16,6 +18,10 @@ export interface RolloutCliDeps {
   /** Built when a rollout command runs (main.ts knows the streams, the host and the process). */
   readonly rolloutDeps: () => RolloutDeps;
 }
+
+const REPORT_DIR_HELP =
+  'at the end of the run (whatever its outcome, waiting included) write report.html, report.md and junit.xml into this folder ' +
+  "(created when missing); a report that cannot be written is a warning, not the run's exit code";
 
 const spec = <T extends object>(command: string, json: boolean | undefined, human: (d: T) => string) => ({ command, schemaVersion: 1, json: json === true, human });
 
@@ -60,6 +66,30 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
     await deps.session.run(spec('rollout.plan', o.json, renderPlan), async () => (await import('../commands/rollout-plan.js')).rolloutPlan(o, deps.rolloutDeps()));
   });
 
+  const many = (v: string, prev: string[] = []): string[] => [...prev, v];
+  common(
+    rollout
+      .command('rehearse')
+      .description(
+        'rehearse the rollout policy in a throw-away sandbox that mirrors the plan, with faults injected; nothing in AWS changes ' +
+          '(exit 0 the policy behaved: it stopped the injected bad release where a gate could see it, or completed without one; ' +
+          '1 it let the bad release through; 2 usage)',
+      )
+      .requiredOption('--release <version>', 'the release version (or tag)')
+      .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)')
+      .option('--plan <file>', 'a saved `rollout plan --json` document (else the plan is read from AWS, read-only, as rollout plan does)')
+      .option('--fail-rate <p>', 'share (0..0.5) of CodeDeploy, S3, STS and CloudFormation calls refused (throttled or 5xx)')
+      .option('--unhealthy <spec>', 'ringN:K, TARGET@ringN:K or TARGET:K: K devices turn unhealthy with the release (repeatable)', many)
+      .option('--alarm <spec>', "TARGET@WAVE: the gates' alarms fire in TARGET's account when WAVE starts (repeatable)", many)
+      .option('--fail <target>', "every deployment of the release to this devices, codedeploy or stack target fails (repeatable)", many)
+      .option('--time-scale <factor>', 'factor applied to bakes and gate waits (default 0.001: a 15m bake takes 0.9 s)'),
+  ).action(async (o: RehearseFlags) => {
+    const { renderRehearsal } = await import('../rollout/rehearse/report.js');
+    await deps.session.run(spec('rollout.rehearse', o.json, renderRehearsal), async () =>
+      (await import('../commands/rollout-rehearse.js')).rolloutRehearse(o, deps.rolloutDeps()),
+    );
+  });
+
   common(
     rollout
       .command('start')
@@ -70,7 +100,8 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
       .requiredOption('--release <version>', 'the release version (or tag)')
       .option('--environment <name>', 'this environment (default: the first whose pattern matches the release)')
       .option('--detach', 'drive the rollout in a background process and return at once with its id')
-      .option('--log <file>', 'with --detach: the background output (default .fleetctl/<id>.log next to the config)'),
+      .option('--log <file>', 'with --detach: the background output (default .fleetctl/<id>.log next to the config)')
+      .option('--report-dir <dir>', REPORT_DIR_HELP),
   ).action(async (o: StartFlags) => {
     const { renderStart } = await import('../rollout/render-results.js');
     await deps.session.run(spec('rollout.start', o.json, renderStart), async () => (await import('../commands/rollout-start.js')).rolloutStart(o, deps.rolloutDeps()));
@@ -82,7 +113,8 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
       .description('lift a pause (rollout pause), then the same as starting the rollout again; exits as start does')
       .argument('<id>', 'the rollout id (application@version@environment)')
       .option('--detach', 'drive the rollout in a background process and return at once')
-      .option('--log <file>', 'with --detach: the background output'),
+      .option('--log <file>', 'with --detach: the background output')
+      .option('--report-dir <dir>', REPORT_DIR_HELP),
   ).action(async (id: string, o: StartFlags) => {
     const { renderStart } = await import('../rollout/render-results.js');
     await deps.session.run(spec('rollout.resume', o.json, renderStart), async () => (await import('../commands/rollout-start.js')).rolloutResume(id, o, deps.rolloutDeps()));
@@ -103,6 +135,25 @@ export function rolloutCommands(program: Command, deps: RolloutCliDeps): void {
   ).action(async (id: string | undefined, o: StatusFlags) => {
     const { renderSummary } = await import('../rollout/render.js');
     await deps.session.run(spec('rollout.status', o.json, renderSummary), async () => (await import('../commands/rollout-status.js')).rolloutStatus(id, o, deps.rolloutDeps()));
+  });
+
+  bucketOptions(
+    common(
+      rollout
+        .command('report')
+        .description(
+          "a rollout's reports from its journal: HTML (one self-contained page), Markdown (a PR comment or " +
+            '$GITHUB_STEP_SUMMARY; on stdout without a file flag), JUnit XML (a test suite per wave); ' +
+            "exit 0 once written, whatever the rollout's outcome",
+        )
+        .argument('<id>', 'the rollout id (application@version@environment)')
+        .option('--html <file>', 'write the HTML report here')
+        .option('--markdown <file>', 'write the Markdown report here')
+        .option('--junit <file>', 'write the JUnit XML report here'),
+    ),
+  ).action(async (id: string, o: ReportFlags) => {
+    const { renderReportResult, rolloutReport } = await import('../commands/rollout-report.js');
+    await deps.session.run(spec('rollout.report', o.json, renderReportResult), async () => rolloutReport(id, o, deps.rolloutDeps()));
   });
 
   bucketOptions(common(rollout.command('ls').description('the rollouts of the application under the release prefix'))).action(async (o: WhereFlags) => {

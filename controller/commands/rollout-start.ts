@@ -36,6 +36,7 @@ import {
   type RolloutFlags,
   type RolloutLocation,
 } from './rollout-common.js';
+import { writeReportDir } from './rollout-report-files.js';
 
 export interface StartFlags extends RolloutFlags {
   release: string;
@@ -43,6 +44,8 @@ export interface StartFlags extends RolloutFlags {
   detach?: boolean;
   /** With --detach: where the background controller's output goes. */
   log?: string;
+  /** Where report.html, report.md and junit.xml go at the end of the run (whatever its outcome). */
+  reportDir?: string;
 }
 
 export type StartResult = RolloutSummary | { readonly rolloutId: string; readonly detached: { readonly pid: number; readonly log: string }; readonly journal: string };
@@ -171,32 +174,49 @@ export function rolloutStart(flags: StartFlags, deps: RolloutDeps): Promise<Comm
 async function startOrResume(flags: StartFlags, deps: RolloutDeps, resume: boolean): Promise<CommandOutcome<StartResult>> {
   const d = await openDriving(flags, deps);
   try {
-    const state = await d.journal.load();
-    if (state.outcome) {
-      const done = summarize(d.plan.rolloutId, state, d.journal.all, d.journal.location);
-      return { data: done, exit: exitOf(done) };
-    }
-    const resumed = resume && state.paused !== undefined;
-    if (resumed) await appendRequest(d.journal, { type: 'resumed', by: d.identity });
-    if (flags.detach) {
-      if (!waitingOf(d.plan.rolloutId, d.journal.current)) return { data: await detach(d, flags, deps), exit: ExitCode.OK };
-      const waiting = summarize(d.plan.rolloutId, d.journal.current, d.journal.all, d.journal.location);
-      tellWaiting(waiting, flags, deps);
-      return { data: waiting, exit: exitOf(waiting) };
-    }
-    try {
-      const summary = await drive(d, flags, deps);
-      return { data: summary, exit: exitOf(summary) };
-    } catch (e) {
-      if (!resumed || !isEdgeError(e, 'ROLLOUT_LEASE_HELD')) throw e;
-      // paused during a wave its controller still drives: that controller reads the resume in and
-      // carries on past the pause, so the resume did its work (the summary names the controller)
-      await d.journal.load();
-      const lease = await readLease(d.store, d.loc, deps.now());
-      return { data: summarize(d.plan.rolloutId, d.journal.current, d.journal.all, d.journal.location, lease), exit: ExitCode.OK };
-    }
+    const outcome = await runOrResume(d, flags, deps, resume);
+    if (!isDetached(outcome.data)) report(d, flags, deps);
+    return outcome;
+  } catch (e) {
+    // a run that broke off (lease lost, AWS gone) reports the journal as far as it got
+    report(d, flags, deps);
+    throw e;
   } finally {
     d.pool.destroy();
+  }
+}
+
+/** --report-dir: the reports of the journal as this run leaves it; a failure only warns (writeReportDir). */
+function report(d: Driving, flags: StartFlags, deps: RolloutDeps): void {
+  if (flags.reportDir === undefined || !d.journal.current.started) return;
+  const input = { rolloutId: d.plan.rolloutId, state: d.journal.current, entries: d.journal.all, journal: d.journal.location, plan: d.plan, now: deps.now() };
+  writeReportDir(flags.reportDir, input, deps.progress, flags.json === true);
+}
+
+async function runOrResume(d: Driving, flags: StartFlags, deps: RolloutDeps, resume: boolean): Promise<CommandOutcome<StartResult>> {
+  const state = await d.journal.load();
+  if (state.outcome) {
+    const done = summarize(d.plan.rolloutId, state, d.journal.all, d.journal.location);
+    return { data: done, exit: exitOf(done) };
+  }
+  const resumed = resume && state.paused !== undefined;
+  if (resumed) await appendRequest(d.journal, { type: 'resumed', by: d.identity });
+  if (flags.detach) {
+    if (!waitingOf(d.plan.rolloutId, d.journal.current)) return { data: await detach(d, flags, deps), exit: ExitCode.OK };
+    const waiting = summarize(d.plan.rolloutId, d.journal.current, d.journal.all, d.journal.location);
+    tellWaiting(waiting, flags, deps);
+    return { data: waiting, exit: exitOf(waiting) };
+  }
+  try {
+    const summary = await drive(d, flags, deps);
+    return { data: summary, exit: exitOf(summary) };
+  } catch (e) {
+    if (!resumed || !isEdgeError(e, 'ROLLOUT_LEASE_HELD')) throw e;
+    // paused during a wave its controller still drives: that controller reads the resume in and
+    // carries on past the pause, so the resume did its work (the summary names the controller)
+    await d.journal.load();
+    const lease = await readLease(d.store, d.loc, deps.now());
+    return { data: summarize(d.plan.rolloutId, d.journal.current, d.journal.all, d.journal.location, lease), exit: ExitCode.OK };
   }
 }
 
@@ -206,12 +226,13 @@ async function detach(d: Driving, flags: StartFlags, deps: RolloutDeps): Promise
   const args = ['rollout', 'resume', d.plan.rolloutId, '--config', d.file];
   if (flags.profile) args.push('--profile', flags.profile);
   if (flags.endpointUrl) args.push('--endpoint-url', flags.endpointUrl);
+  if (flags.reportDir !== undefined) args.push('--report-dir', resolve(flags.reportDir));
   const child = await deps.spawnDetached(args, log);
   return { rolloutId: d.plan.rolloutId, detached: { pid: child.pid, log }, journal: d.loc.journal };
 }
 
 /** fleetctl rollout resume ID: lifts a pause, then the same as starting the rollout the id names again. */
-export async function rolloutResume(id: string, flags: RolloutFlags & { detach?: boolean; log?: string }, deps: RolloutDeps): Promise<CommandOutcome<StartResult>> {
+export async function rolloutResume(id: string, flags: RolloutFlags & Omit<StartFlags, 'release' | 'environment'>, deps: RolloutDeps): Promise<CommandOutcome<StartResult>> {
   const parsed = parseRolloutId(id);
   if (!parsed) throw new EdgeError('CLI_USAGE', `${id} is not a rollout id (<application>@<version>@<environment>, as rollout ls shows)`);
   const { config } = loadConfig(flags, deps);

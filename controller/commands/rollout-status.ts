@@ -38,8 +38,8 @@ interface Where {
   readonly application?: string;
 }
 
-/** The release bucket: --bucket/--prefix/--region, else the config's. */
-function where(flags: WhereFlags, deps: RolloutDeps): Where & { config?: ReturnType<typeof loadConfig>['config'] } {
+/** The release bucket: --bucket/--prefix/--region, else the config's (`rollout report` reads it the same way). */
+export function where(flags: WhereFlags, deps: RolloutDeps): Where & { config?: ReturnType<typeof loadConfig>['config'] } {
   if (flags.bucket) {
     const region = flags.region ?? deps.defaultRegion;
     if (!region) throw new EdgeError('CLI_AWS_CONFIG', 'no region for the release bucket: pass --region or set AWS_REGION');

@@ -10,13 +10,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { BatchGetOnPremisesInstancesCommand, GetDeploymentCommand, GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { assignRings } from '../../../controller/rollout/rings.js';
 import { generatedNames } from '../../../sandbox/virtual-hosts/virtual-host-config.js';
-import { sdkConfig } from '../../../sandbox/simulated-device.js';
 import { waitFor } from '../../helpers/agent-fleet.js';
 import {
-  ALARM, deviceHistory, docOf, events, RING_HOSTS, rolloutId, startGatesEstate,
+  ALARM, callerArn, deviceHistory, docOf, events, RING_HOSTS, rolloutId, startGatesEstate,
   type Controller, type DeviceRun, type GatesEstate, type StatusDoc,
 } from './rollout-gates-fixture.js';
 
@@ -26,9 +24,7 @@ let e: GatesEstate;
 let caller: string;
 t.before(async () => {
   e = await startGatesEstate(t);
-  const sts = new STSClient(sdkConfig(e.sb));
-  caller = (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
-  sts.destroy();
+  caller = await callerArn(e);
 });
 
 /** The S3 key of a release's device revision (`device-<content hash>.tgz`). */

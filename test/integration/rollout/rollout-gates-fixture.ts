@@ -12,6 +12,7 @@ import {
   BatchGetDeploymentsCommand, BatchGetDeploymentTargetsCommand, CodeDeployClient, ListDeploymentsCommand, ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox.js';
 import { parseSandboxConfigDocument } from '../../../sandbox/sandbox-config.js';
 import { sdkConfig } from '../../../sandbox/simulated-device.js';
@@ -254,3 +255,13 @@ export const events = (stderr: string): Record<string, unknown>[] =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** The ARN the estate's fleetctl calls AWS as (what approvals and pauses record as `by`). */
+export async function callerArn(e: GatesEstate): Promise<string> {
+  const sts = new STSClient(sdkConfig(e.sb));
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+  } finally {
+    sts.destroy();
+  }
+}
