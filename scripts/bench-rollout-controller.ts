@@ -4,15 +4,23 @@
 // function the CLI calls (rolloutStart with the process's real deps: timers, clock, lease holder),
 // progress as `--json` writes it (an NDJSON line per runner event, which this reads). Input:
 // BENCH_FANOUT_RUNS (JSON array of { config, version }), the sandbox's environment and
-// BENCH_FANOUT_ENDPOINT. Output: one JSON line.
+// BENCH_FANOUT_ENDPOINT. A run with `plan: true` first times `fleetctl rollout plan` (rolloutPlan) for
+// its config. The pool is the one the commands build (sdkPool), wrapped only to read its call
+// statistics (retries). Output: one JSON line.
 import { performance } from 'node:perf_hooks';
 import { processRolloutDeps } from '../controller/cli/rollout-process.js';
-import { releasePush } from '../controller/commands/release.js';
+import type { AwsPool } from '../controller/aws/pool.js';
+import { releasePush, sdkPool } from '../controller/commands/release.js';
+import { rolloutPlan } from '../controller/commands/rollout-plan.js';
 import { rolloutStart } from '../controller/commands/rollout-start.js';
 
 export interface ControllerRun {
   readonly config: string;
   readonly version: string;
+  /** Time `rollout plan` for this config before the rollout starts. */
+  readonly plan?: boolean;
+  /** Only push the release (so a later run's faults hit the rollout, not the upload). */
+  readonly pushOnly?: boolean;
 }
 
 export interface ControllerRunResult {
@@ -28,6 +36,14 @@ export interface ControllerRunResult {
   readonly targetDoneMs: readonly number[];
   /** Looks at a target that found it still running (in-progress events), all targets together. */
   readonly runningLooks: number;
+  /** Wall time of rolloutPlan (runs with `plan: true`), exit code. */
+  readonly planMs?: number;
+  readonly planExit?: number;
+  /** The plan's blocking problems, when it found any. */
+  readonly planProblems?: readonly string[];
+  /** The controller's own retries (its pools' call statistics during rolloutStart), and of them throttled. */
+  readonly retries: number;
+  readonly throttledRetries: number;
 }
 
 export interface ControllerResult {
@@ -38,6 +54,9 @@ export interface ControllerResult {
 
 async function runOne(run: ControllerRun, endpointUrl: string): Promise<ControllerRunResult> {
   await releasePush({ version: run.version, config: run.config, offline: true, endpointUrl });
+  if (run.pushOnly) {
+    return { version: run.version, exit: 0, state: 'pushed', succeeded: 0, ms: 0, cpuMs: 0, targetDoneMs: [], runningLooks: 0, retries: 0, throttledRetries: 0 };
+  }
   let waveStart = 0;
   let runningLooks = 0;
   const targetDoneMs: number[] = [];
@@ -55,7 +74,22 @@ async function runOne(run: ControllerRun, endpointUrl: string): Promise<Controll
     },
   };
   const facts = { env: process.env, stderr: { isTTY: false, write: () => true }, self: [], pid: process.pid };
-  const deps = { ...processRolloutDeps(facts), progress };
+  const pools: AwsPool[] = [];
+  const pool = async (o: { region: string; profile?: string; endpointUrl?: string }): Promise<AwsPool> => {
+    const p = await sdkPool({ ...o, env: process.env });
+    pools.push(p);
+    return p;
+  };
+  const deps = { ...processRolloutDeps(facts), progress, pool };
+  let planned: { planMs: number; planExit: number } | undefined;
+  if (run.plan) {
+    const p0 = performance.now();
+    const quiet = { ...deps, progress: { isTTY: false, write: () => undefined } };
+    const plan = await rolloutPlan({ release: run.version, config: run.config, endpointUrl, json: true }, quiet);
+    const blocking = plan.data.problems.filter((x) => x.blocking).map((x) => `${x.target ?? ''}: ${x.problem}`);
+    planned = { planMs: performance.now() - p0, planExit: plan.exit, ...(blocking.length > 0 ? { planProblems: blocking } : {}) };
+    pools.length = 0;
+  }
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const r = await rolloutStart({ release: run.version, config: run.config, endpointUrl, json: true }, deps);
@@ -64,7 +98,10 @@ async function runOne(run: ControllerRun, endpointUrl: string): Promise<Controll
   if (!('state' in r.data)) throw new Error('the rollout detached');
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const { exit, data } = r;
-  return { version: run.version, exit, state: data.state, succeeded: data.counts.succeeded, ms, cpuMs, targetDoneMs, runningLooks };
+  const retries = pools.reduce((n, p) => n + p.stats.retries, 0);
+  const throttledRetries = pools.reduce((n, p) => n + p.stats.throttled, 0);
+  const counts = { succeeded: data.counts.succeeded, retries, throttledRetries, ...planned };
+  return { version: run.version, exit, state: data.state, ms, cpuMs, targetDoneMs, runningLooks, ...counts };
 }
 
 const runs = JSON.parse(process.env['BENCH_FANOUT_RUNS'] ?? '[]') as ControllerRun[];

@@ -38,7 +38,8 @@ const BUCKET = 'pipeline-artifacts-111111111111';
 const FIRST_TENANT = 300_000_000_000;
 const account = (i: number): string => String(FIRST_TENANT + i);
 
-const template = (delayMs: number): string => `AWSTemplateFormatVersion: '2010-09-09'
+/** A stack of one resource that takes `delayMs` to provision in the sandbox. */
+export const template = (delayMs: number): string => `AWSTemplateFormatVersion: '2010-09-09'
 Parameters:
   Version: { Type: String }
 Resources:
@@ -78,7 +79,7 @@ function project(work: string, application: string, tenants: readonly number[], 
 }
 
 /** Runs the controller child; asynchronously, since the sandbox it talks to lives in this process's event loop. */
-function controller(sb: Sandbox, runs: readonly ControllerRun[]): Promise<ControllerResult> {
+export function controller(sb: Sandbox, runs: readonly ControllerRun[]): Promise<ControllerResult> {
   const script = fileURLToPath(new URL('./bench-rollout-controller.ts', import.meta.url));
   const env = {
     ...process.env,
@@ -104,13 +105,13 @@ function controller(sb: Sandbox, runs: readonly ControllerRun[]): Promise<Contro
 }
 
 /** The poll waits before `looks` looks at a target, as the runner schedules them. */
-function pollWaits(looks: number): number {
+export function pollWaits(looks: number): number {
   let waited = 0;
   for (let i = 0; i < looks; i++) waited += pollDelay(waited, DEFAULT_POLL_MS);
   return waited;
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** s and f from PROBES 1-target rollouts (tenants 0..PROBES-1) after a warm-up one (tenant PROBES). */
 async function probe(sb: Sandbox, work: string): Promise<{ stepsMs: number; fixedMs: number; wallMs: number; looks: number }> {

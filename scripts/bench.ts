@@ -7,6 +7,9 @@
 // BENCH_ONLY=agent|sandbox|daemon|health|telemetry|register|fanout runs one part; (t) telemetry RSS on vs off: bench-telemetry.ts;
 // (r) fleetctl register of 1,000 devices vs the floor and one-at-a-time: bench-register.ts.
 // (o) a rollout fanned out to 200 tenant stacks vs its critical path: bench-rollout-fanout.ts.
+// (u) 200 tenants × stack, web, servers: bench-rollout-tenants.ts (BENCH_ONLY=tenants); (v) the same under
+// injected 5xx and throttling: bench-rollout-faults.ts (BENCH_ONLY=faults); (w) 10,000 devices in rings:
+// bench-rollout-rings.ts (BENCH_ONLY=rings).
 // Sizes can be scaled down for a quick look: BENCH_MB=20 BENCH_FILES=500 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +29,9 @@ import { benchDaemon } from './bench-daemon.js';
 import { benchHealth } from './bench-health.js';
 import { benchRegister } from './bench-register.js';
 import { benchRolloutFanout } from './bench-rollout-fanout.js';
+import { benchRolloutFaults } from './bench-rollout-faults.js';
+import { benchRolloutRings } from './bench-rollout-rings.js';
+import { benchRolloutTenants } from './bench-rollout-tenants.js';
 import { benchSandbox, type Row } from './bench-sandbox.js';
 import { benchTelemetry } from './bench-telemetry.js';
 
@@ -227,6 +233,9 @@ try {
   if (only === undefined || only === 'register') await benchRegister(rows);
   if (only === undefined || only === 'telemetry') await benchTelemetry(rows);
   if (only === undefined || only === 'fanout') await benchRolloutFanout(rows);
+  if (only === undefined || only === 'tenants') await benchRolloutTenants(rows);
+  if (only === undefined || only === 'faults') await benchRolloutFaults(rows);
+  if (only === undefined || only === 'rings') await benchRolloutRings(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
