@@ -17,7 +17,7 @@ import { isSafetyStep, SafetySteps } from './runner-safety.js';
 /** How many of the latest operation times per target kind the first looks are planned from. */
 const TOOK_KEPT = 25;
 /** Looks at running targets a second, at most, all targets together. */
-export const LOOKS_PER_SECOND = 100;
+export const LOOKS_PER_SECOND = 200;
 
 export type FollowResult =
   | { readonly state: 'running'; readonly progress?: string }

@@ -180,7 +180,11 @@ export function deploymentGroupDriver(deps: DriverDeps): TargetDriver {
       const d = await cd.getDeployment(r.deploymentId);
       const { done, total } = count(d);
       const progress = `${done}/${total} devices`;
-      if (d.status === 'Succeeded') return { state: 'succeeded', progress };
+      if (d.status === 'Succeeded') {
+        // as CodeDeploy timed it: plans the first look at the next deployments of this kind
+        const tookMs = d.createTime && d.completeTime ? d.completeTime.getTime() - d.createTime.getTime() : undefined;
+        return { state: 'succeeded', progress, ...(tookMs !== undefined && tookMs >= 0 ? { tookMs } : {}) };
+      }
       if (d.status === 'Failed' || d.status === 'Stopped') {
         const why = d.errorInformation ? `${d.errorInformation.code ?? 'error'}: ${d.errorInformation.message ?? ''}` : d.status;
         const devices = await failedDevices(cd, d.deploymentId);
