@@ -71,4 +71,7 @@ t.test('a restarted sandbox keeps its configured keys and encrypted objects', as
   const c2 = clients(second, second.root);
   const got = await c2.s3.send(new GetObjectCommand({ Bucket: 'data-bucket', Key: 'k' }));
   t.same([await got.Body!.transformToString(), got.SSEKMSKeyId], ['v', put.SSEKMSKeyId], 'the same key id after a restart');
+  // closed before the test ends: tap removes t.testdir() before running teardowns, and a running
+  // sandbox could write its state into the folder while it is removed
+  await second.close();
 });

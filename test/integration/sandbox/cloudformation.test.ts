@@ -131,6 +131,9 @@ t.test('TemplateURL from a sandbox bucket, ValidateTemplate, state kept across a
   t.teardown(() => again.close());
   const stack = (await cfnClient(again).send(new DescribeStacksCommand({ StackName: 'kept' }))).Stacks![0]!;
   t.equal(stack.StackStatus, 'CREATE_COMPLETE', 'the stack survives a restart with --dir');
+  // closed before the test ends: tap removes t.testdir() before running teardowns, and a running
+  // sandbox could write its state into the folder while it is removed
+  await again.close();
 });
 
 t.test('every event of an operation carries its ClientRequestToken, the final one too', async (t) => {

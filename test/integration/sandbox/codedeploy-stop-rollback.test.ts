@@ -143,4 +143,9 @@ t.test('a deployment left running by a previous sandbox process is Failed on loa
   const next = await deploy(second.cd, 'app.tgz');
   await second.service.idle();
   t.equal((await getDeployment(second.cd, next))?.status, 'Succeeded', 'the group is usable again');
+  // closed before the test ends: tap removes t.testdir() before running teardowns, and a running
+  // sandbox could write its state into the folder while it is removed
+  await second.sb.close();
+  await second.service.close();
+  await second.store.close();
 });

@@ -168,4 +168,7 @@ t.test('users and keys survive a restart of a persistent sandbox', async (t) => 
   t.equal(me.Arn, 'arn:aws:iam::111111111111:user/pi-persist');
   t.same((await new IAMClient(cfg(second)).send(new ListAccessKeysCommand({ UserName: 'pi-persist' }))).AccessKeyMetadata?.map((k) => k.AccessKeyId), [key.AccessKeyId]);
   t.equal(second.env()['AWS_ENDPOINT_URL_IAM'], second.url);
+  // closed before the test ends: tap removes t.testdir() before running teardowns, and a running
+  // sandbox could write its state into the folder while it is removed
+  await second.close();
 });

@@ -112,4 +112,7 @@ t.test('credentials issued before a restart keep working; the device keeps its c
   t.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/edge-device/${device.certificateId}`, 'the earlier session is still valid');
   const keys = await second.iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
   t.ok(keys.certificateId);
+  // closed before the test ends: tap removes t.testdir() before running teardowns, and a running
+  // sandbox could write its state into the folder while it is removed
+  await second.sb.close();
 });
