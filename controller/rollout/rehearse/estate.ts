@@ -174,8 +174,12 @@ export async function startEstate(
     async descriptionsOf(g) {
       const cd = new CodeDeployClient(clientConfig(sb, g.account, g.region));
       try {
-        const ids =
-          (await cd.send(new ListDeploymentsCommand({ applicationName: g.application, deploymentGroupName: g.group }))).deployments ?? [];
+        const listed = await cd.send(new ListDeploymentsCommand({ applicationName: g.application, deploymentGroupName: g.group })).catch((e: unknown) => {
+          // a ring group the rollout never created (it halted before that ring): no deployments
+          if (e instanceof Error && e.name === 'DeploymentGroupDoesNotExistException') return { deployments: [] };
+          throw e;
+        });
+        const ids = listed.deployments ?? [];
         const out: string[] = [];
         for (let i = 0; i < ids.length; i += 25) {
           const infos = (await cd.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, i + 25) }))).deploymentsInfo ?? [];
