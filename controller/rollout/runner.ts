@@ -9,22 +9,19 @@ import type { Journal } from './journal-store.js';
 import type { Lease } from './lease.js';
 import { attemptToken, nextSteps, planDrift, type Step } from './next-steps.js';
 import type { RolloutPlan } from './plan.js';
-import { firstLookDelay, pollDelay } from './poll-schedule.js';
+import { LookSchedule } from './look-schedule.js';
 import type { GateChecker, GatePhase, GateResult } from './gates/types.js';
 import { JournalWriter } from './journal-writer.js';
 import { isSafetyStep, SafetySteps } from './runner-safety.js';
 
-/** How many of the latest operation times per target kind the first looks are planned from. */
-const TOOK_KEPT = 25;
-/** Looks at running targets a second, at most, all targets together. */
-export const LOOKS_PER_SECOND = 200;
+export { LOOKS_PER_SECOND } from './look-schedule.js';
 
 export type FollowResult =
   | { readonly state: 'running'; readonly progress?: string }
   /**
    * `outputs`: what the target exposes once deployed (a stack's outputs), for the gates that follow;
-   * `tookMs`: how long the operation ran as AWS timed it (its first to its last event), which plans
-   * the first look at the next targets of the kind.
+   * `tookMs`: how long the operation ran as AWS timed it (its first to its last event), from which
+   * the looks at the running targets of the kind are predicted (look-schedule.ts).
    */
   | {
       readonly state: 'succeeded';
@@ -44,6 +41,8 @@ export interface DeployContext {
 
 /** What the runner needs per kind of target. */
 export interface TargetDriver {
+  /** True when deploy returns only once the work is done (a web copy): its target is looked at again at once. */
+  readonly doneOnDeploy?: boolean;
   recordBefore(target: Target): Promise<Previous>;
   deploy(target: Target, ctx: DeployContext): Promise<TargetRef>;
   /** The deployment an earlier attempt with this token started, if it did. */
@@ -104,15 +103,13 @@ export class RolloutRunner {
   private readonly targets: Map<string, Target>;
   private readonly writer: JournalWriter;
   private lastRenew = 0;
-  /** Since when each target's steps have changed nothing (its deployment running, or retried). */
-  private readonly waitingSince = new Map<string, number>();
-  /** The latest operation times of succeeded targets, by kind (FollowResult.tookMs). */
-  private readonly took = new Map<TargetKind, number[]>();
+  private readonly looks: LookSchedule;
   private readonly safety: SafetySteps;
 
   constructor(private readonly deps: RunnerDeps) {
     this.targets = new Map(deps.plan.waves.flatMap((w) => w.targets.map((t) => [t.name, t] as const)));
     this.writer = new JournalWriter(deps.journal);
+    this.looks = new LookSchedule(deps.pollMs);
     this.safety = new SafetySteps({
       plan: deps.plan,
       drivers: deps.drivers,
@@ -194,18 +191,9 @@ export class RolloutRunner {
     // a deployment that has just started is not done yet: its first look waits as a later one would
     const status = this.deps.journal.current.targets.get(name)?.status;
     const started = (step.kind === 'record-before' || step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
-    if (changed && !started) {
-      this.waitingSince.delete(name);
-      return;
-    }
-    const now = this.deps.now().getTime();
-    const since = started ? now : (this.waitingSince.get(name) ?? now);
-    this.waitingSince.set(name, since);
-    // each look is an API call and CPU here: hundreds of targets running share LOOKS_PER_SECOND
-    const crowd = (this.waitingSince.size * 1000) / LOOKS_PER_SECOND;
-    const took = this.took.get(this.target(name).kind) ?? [];
-    const wait = started ? firstLookDelay(took, this.deps.pollMs) : pollDelay(now - since, this.deps.pollMs);
-    await this.deps.sleep(Math.max(wait, crowd));
+    const { kind } = this.target(name);
+    if ((changed && !started) || (started && this.deps.drivers[kind].doneOnDeploy === true)) this.looks.settled(name);
+    else await this.deps.sleep(this.looks.waitMs(name, kind, this.deps.now().getTime(), started));
   }
 
   private async renewIfDue(): Promise<void> {
@@ -330,10 +318,7 @@ export class RolloutRunner {
       this.deps.onEvent?.({ type: 'target', target: name, status: 'in-progress', ...(r.progress ? { detail: r.progress } : {}) });
       return false;
     }
-    if (r.state === 'succeeded' && r.tookMs !== undefined && r.tookMs >= 0) {
-      const took = this.took.get(t.kind) ?? [];
-      this.took.set(t.kind, [...took.slice(1 - TOOK_KEPT), r.tookMs]);
-    }
+    if (r.state === 'succeeded' && r.tookMs !== undefined) this.looks.tookMs(t.kind, r.tookMs);
     // a succeeded target's outputs go into its fact, bounded, so `status` shows them from the journal alone
     const extra = r.state === 'failed' ? { reason: r.reason } : r.outputs ? boundOutputs(r.outputs) : {};
     await this.append({ type: 'target-finished', target: name, outcome: r.state, ...extra });

@@ -139,6 +139,9 @@ export function webDriver(deps: WebDriverDeps): TargetDriver {
   }
 
   return {
+    // the copy is done when deploy returns: nothing to wait for before following it
+    doneOnDeploy: true,
+
     async recordBefore(target): Promise<Previous> {
       const m = await marker(targetOf(target, 'web'));
       return m ? { kind: 'web', release: m.version } : { kind: 'web' };

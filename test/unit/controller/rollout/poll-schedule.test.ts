@@ -2,7 +2,7 @@
 // following it on an injected clock (no real sleeps).
 import t from 'tap';
 import { waitFor } from '../../../../controller/rollout/drivers/session.js';
-import { firstLookDelay, pollDelay } from '../../../../controller/rollout/poll-schedule.js';
+import { nextLookDelay, pollDelay, predictLooks } from '../../../../controller/rollout/poll-schedule.js';
 
 t.test('pollDelay: an eighth of the cap at first, then a fifth of the time waited, never above the cap', async (t) => {
   t.equal(pollDelay(0, 2000), 250);
@@ -45,10 +45,46 @@ t.test('waitFor sleeps what the schedule says for the time waited so far', async
   t.same(slept, [250, 250, 250, 250], 'a fixed interval still works');
 });
 
-t.test('firstLookDelay: just past the median time earlier operations took, within the floor and the cap', async (t) => {
-  t.equal(firstLookDelay([], 2000), pollDelay(0, 2000), 'nothing known yet: the schedule\'s first wait');
-  t.equal(firstLookDelay([1000], 2000), 1050, '5 % past the time taken');
-  t.equal(firstLookDelay([1000, 1200, 9000], 2000), 1260, 'the median, so one slow operation does not move it');
-  t.equal(firstLookDelay([100], 2000), 250, 'never below the floor');
-  t.equal(firstLookDelay([60_000], 2000), 2000, 'never above the cap: a faster one is seen as late as the schedule allows, no later');
+t.test('predictLooks: just past the time three in four took, then just past the slowest', async (t) => {
+  t.equal(predictLooks([], 2000), undefined, 'nothing known yet: the schedule alone');
+  t.same(predictLooks([1000], 2000), { mostMs: 1010 }, '1 % past the time taken');
+  t.same(predictLooks([1000, 1000, 1000, 1200, 9000], 2000), { mostMs: 1212, slowestMs: 9090 }, 'the slowest apart from most');
+  t.same(predictLooks([9000, 1000, 1200, 1000, 1000], 2000), { mostMs: 1212, slowestMs: 9090 }, 'in any order');
+  t.same(predictLooks([100], 2000), { mostMs: 250 }, 'never below the floor');
+  t.same(predictLooks([60_000], 2000), { mostMs: 60_600 }, 'a long operation is predicted long (the waits still keep to the cap)');
+});
+
+t.test('nextLookDelay: straight to the predicted time in steps within the cap, then the schedule up to the slowest', async (t) => {
+  t.equal(nextLookDelay(0, undefined, 2000), 250, 'nothing predicted: the schedule');
+  t.equal(nextLookDelay(3000, undefined, 2000), pollDelay(3000, 2000));
+  t.equal(nextLookDelay(0, { mostMs: 1010 }, 2000), 1010, 'one look, at the predicted time');
+  t.equal(nextLookDelay(0, { mostMs: 2020 }, 2000), 2020, 'a little past the cap: one look, not one spent just before');
+  t.equal(nextLookDelay(0, { mostMs: 2600 }, 2000), 1300, 'further past it: equal steps (a failure is still seen about as soon as the cap promises)');
+  t.equal(nextLookDelay(1300, { mostMs: 2600 }, 2000), 1300);
+  t.equal(nextLookDelay(0, { mostMs: 60_600 }, 2000), 60_600 / 25, 'a long one: steps of at most a quarter past the cap');
+  t.equal(nextLookDelay(2020, { mostMs: 2020 }, 2000), pollDelay(2020, 2000), 'missed, none slower: the schedule');
+  t.equal(nextLookDelay(2020, { mostMs: 2020, slowestMs: 2100 }, 2000), 80, 'missed: just past the slowest, when that comes sooner');
+  t.equal(nextLookDelay(2020, { mostMs: 2020, slowestMs: 9090 }, 2000), pollDelay(2020, 2000), 'an outlier far off: the schedule');
+  t.equal(nextLookDelay(2100, { mostMs: 2020, slowestMs: 2100 }, 2000), pollDelay(2100, 2000), 'past the slowest too: the schedule');
+  t.equal(nextLookDelay(-5, { mostMs: 1010 }, 2000), 1010, 'a clock that stepped back counts from the start');
+  t.equal(nextLookDelay(0, { mostMs: 1010 }, 0), 1010, 'a zero cap (tests) still goes straight to the predicted time');
+});
+
+t.test('predicted looks see a same-length operation at once, and a late one sooner than the schedule would', async (t) => {
+  const seen = (durationMs: number, predicted: ReturnType<typeof predictLooks>): { looks: number; lateMs: number } => {
+    let waited = 0;
+    let n = 0;
+    while (waited < durationMs) {
+      waited += nextLookDelay(waited, predicted, 2000);
+      n++;
+    }
+    return { looks: n, lateMs: waited - durationMs };
+  };
+  const took = [2004, 2011, 2011, 2015, 2030, 2068];
+  t.same(seen(2010, predictLooks(took, 2000)), { looks: 1, lateMs: 2015 * 1.01 - 2010 }, 'one look, at 1 % past 2015 ms');
+  const late = seen(2060, predictLooks(took, 2000));
+  t.equal(late.looks, 2);
+  t.equal(late.lateMs, 2068 * 1.01 - 2060, 'one slower than most is seen just past the slowest');
+  const schedule = seen(2060, undefined);
+  t.ok(schedule.lateMs >= 3 * late.lateMs && schedule.looks >= 2 * late.looks, `the schedule alone: ${schedule.looks} looks, ${schedule.lateMs.toFixed(0)} ms late`);
 });
