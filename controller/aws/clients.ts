@@ -20,4 +20,7 @@ export interface BuiltPort<T> {
   destroy(): void;
 }
 
-export type PortFactory = { readonly [S in Service]: (spec: ClientSpec) => BuiltPort<PortOf<S>> };
+export type PortFactory = { readonly [S in Service]: (spec: ClientSpec) => BuiltPort<PortOf<S>> } & {
+  /** Releases what its ports share (the SDK adapter's connections); the pool that owns the factory calls it last. */
+  readonly destroy?: () => void;
+};

@@ -222,6 +222,7 @@ export function createAwsPool(opts: PoolOptions, deps: PoolDeps): AwsPool {
     destroy() {
       for (const e of entries.values()) for (const b of e.built.values()) b.destroy();
       entries.clear();
+      deps.factory.destroy?.();
     },
   };
 }

@@ -1,6 +1,10 @@
 import t from 'tap';
 import { isEdgeError } from '../../../../shared/errors.js';
-import { fakePool } from '../../../fakes/aws/pool.js';
+import { silentLogger } from '../../../../shared/log.js';
+import type { PortFactory } from '../../../../controller/aws/clients.js';
+import { createAwsPool } from '../../../../controller/aws/pool.js';
+import { fakePool, virtualTimers } from '../../../fakes/aws/pool.js';
+import { FakeAwsWorld, fakeFactory } from '../../../fakes/aws/world.js';
 
 const ROLE = 'arn:aws:iam::222222222222:role/FleetDeployer';
 const tenant = { kind: 'assume-role' as const, roleArn: ROLE, sessionName: 'fleetctl-rollout', externalId: 'tenant-ext' };
@@ -124,4 +128,22 @@ t.test('destroy releases every client built', async (t) => {
   pool.destroy();
   t.equal(factory.destroyed, 2);
   t.equal(pool.size, 0);
+});
+
+t.test('destroy then releases what the factory\'s clients share, once', async (t) => {
+  const world = new FakeAwsWorld();
+  const order: string[] = [];
+  const base = fakeFactory(world);
+  const factory: PortFactory = {
+    ...base,
+    iot: (spec) => {
+      const b = base.iot(spec);
+      return { port: b.port, destroy: () => order.push('client') };
+    },
+    destroy: () => order.push('factory'),
+  };
+  const pool = createAwsPool({ region: 'eu-west-1' }, { factory, timers: virtualTimers(world), clock: () => world.now, random: () => 0.5, log: silentLogger() });
+  await pool.session().iot.createThing('a');
+  pool.destroy();
+  t.same(order, ['client', 'factory'], 'the clients first, then their shared connections');
 });
