@@ -30,12 +30,13 @@ export class LookSchedule {
   }
 
   /**
-   * The wait before the next look at a target whose step changed nothing; `started`: its operation
-   * began just now. The prediction is made anew each time from what has ended so far, so the first
-   * targets of a rollout, started before any had ended, gain from the first to end.
+   * The wait before the next look at a target whose step changed nothing; `startedAt`: its operation
+   * has just been started, at that time (when the call returned, before the journal recorded it).
+   * The prediction is made anew each time from what has ended so far, so the first targets of a
+   * rollout, started before any had ended, gain from the first to end.
    */
-  waitMs(name: string, kind: TargetKind, now: number, started: boolean): number {
-    const since = started ? now : (this.waitingSince.get(name) ?? now);
+  waitMs(name: string, kind: TargetKind, now: number, startedAt?: number): number {
+    const since = startedAt ?? this.waitingSince.get(name) ?? now;
     this.waitingSince.set(name, since);
     const predicted = predictLooks(this.took.get(kind) ?? [], this.capMs);
     // each look is an API call and CPU here: hundreds of targets running share LOOKS_PER_SECOND

@@ -104,6 +104,8 @@ export class RolloutRunner {
   private readonly writer: JournalWriter;
   private lastRenew = 0;
   private readonly looks: LookSchedule;
+  /** When each target's latest operation was started (its deploy call returned). */
+  private readonly opStarted = new Map<string, number>();
   private readonly safety: SafetySteps;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -193,7 +195,7 @@ export class RolloutRunner {
     const started = (step.kind === 'record-before' || step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
     const { kind } = this.target(name);
     if ((changed && !started) || (started && this.deps.drivers[kind].doneOnDeploy === true)) this.looks.settled(name);
-    else await this.deps.sleep(this.looks.waitMs(name, kind, this.deps.now().getTime(), started));
+    else await this.deps.sleep(this.looks.waitMs(name, kind, this.deps.now().getTime(), started ? this.opStarted.get(name) : undefined));
   }
 
   private async renewIfDue(): Promise<void> {
@@ -281,6 +283,7 @@ export class RolloutRunner {
           return true;
         }
         const ref = found ?? (await drivers[t.kind].deploy(t, ctx));
+        this.opStarted.set(t.name, this.deps.now().getTime());
         await this.append({ type: 'target-started', target: t.name, attempt: step.attempt, ref, ...(found ? { adopted: true } : {}) });
         onEvent?.({ type: 'target', target: t.name, status: 'in-progress', ...(found ? { adopted: true } : {}) });
         return true;
@@ -308,6 +311,7 @@ export class RolloutRunner {
     await (before ? this.append(before, intent) : this.append(intent));
     this.deps.onEvent?.({ type: 'target', target: t.name, status: 'deploying' });
     const ref = await this.deps.drivers[t.kind].deploy(t, ctx);
+    this.opStarted.set(t.name, this.deps.now().getTime());
     await this.append({ type: 'target-started', target: t.name, attempt, ref });
   }
 
