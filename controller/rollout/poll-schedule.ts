@@ -19,7 +19,7 @@ export function pollDelay(elapsedMs: number, capMs: number): number {
   return Math.min(capMs, Math.max(floor, Math.max(0, elapsedMs) * POLL_FRACTION));
 }
 
-/** How far past a time earlier operations took a predicted look comes: clock rounding, not spread (the spread is in the times). */
+/** How far past a time earlier operations took a predicted look comes: clock rounding, not spread. */
 export const LOOK_MARGIN = 0.01;
 
 /** Looks at an operation just started, in ms after its start, predicted from the times earlier ones took. */
@@ -43,14 +43,15 @@ export function predictLooks(tookMs: readonly number[], capMs: number): Predicte
   return slowestMs > mostMs ? { mostMs, slowestMs } : { mostMs };
 }
 
-/** How far past the cap a wait toward a predicted look may go, rather than spend a look just before it. */
+/** How far past the cap a wait toward a predicted look may go, rather than spend a look before it. */
 export const PREDICTED_STRETCH = 1.25;
 
 /**
  * The wait before the next look at an operation `elapsedMs` after its start. Before the predicted
  * time most took: straight toward it, in equal steps of at most the cap × PREDICTED_STRETCH (so a
- * failure is still seen about as soon as the cap promises, and no look is spent early otherwise). Past it: the schedule (pollDelay), but no
- * later than just past the slowest. Nothing predicted: the schedule.
+ * failure is still seen about as soon as the cap promises, and no look is spent early otherwise).
+ * Past it: the schedule (pollDelay), but no later than just past the slowest. Nothing predicted:
+ * the schedule.
  */
 export function nextLookDelay(elapsedMs: number, predicted: PredictedLooks | undefined, capMs: number): number {
   const elapsed = Math.max(0, elapsedMs);

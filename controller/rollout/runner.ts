@@ -41,7 +41,7 @@ export interface DeployContext {
 
 /** What the runner needs per kind of target. */
 export interface TargetDriver {
-  /** True when deploy returns only once the work is done (a web copy): its target is looked at again at once. */
+  /** True when deploy returns only once the work is done (a web copy): followed at once, no wait. */
   readonly doneOnDeploy?: boolean;
   recordBefore(target: Target): Promise<Previous>;
   deploy(target: Target, ctx: DeployContext): Promise<TargetRef>;
@@ -194,8 +194,13 @@ export class RolloutRunner {
     const status = this.deps.journal.current.targets.get(name)?.status;
     const started = (step.kind === 'record-before' || step.kind === 'deploy' || step.kind === 'adopt') && status === 'in-progress';
     const { kind } = this.target(name);
-    if ((changed && !started) || (started && this.deps.drivers[kind].doneOnDeploy === true)) this.looks.settled(name);
-    else await this.deps.sleep(this.looks.waitMs(name, kind, this.deps.now().getTime(), started ? this.opStarted.get(name) : undefined));
+    const done = started && this.deps.drivers[kind].doneOnDeploy === true;
+    if ((changed && !started) || done) {
+      this.looks.settled(name);
+      return;
+    }
+    const startedAt = started ? this.opStarted.get(name) : undefined;
+    await this.deps.sleep(this.looks.waitMs(name, kind, this.deps.now().getTime(), startedAt));
   }
 
   private async renewIfDue(): Promise<void> {
