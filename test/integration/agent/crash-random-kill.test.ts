@@ -84,11 +84,13 @@ t.test('kill -9 at random points of many deployments: all reported once, no orph
   const revision = (i: number) => ({ 'hook.sh': HOOK, 'app/common.txt': `round ${i}`, [`app/r${i}.txt`]: `${i}`, [`app/sub/s${i}.txt`]: `${i}` });
 
   const finished = (id: string): boolean => sandboxLog.some((l) => l.msg === 'host command finished' && l.commandId === id);
+  /** An agent wrote the command down, or it ended. */
+  const recorded = (id: string) => (): boolean => finished(id) || existsSync(layout.commandFile(id));
   /** If a poll response is not yet written down by the agent, wait until it is (or the command ended). */
   const outsideUnrecordableWindow = async (): Promise<boolean> => {
     const last = sandboxLog.findLast((l) => l.msg === 'host command picked up')?.commandId;
-    if (!last || finished(last) || existsSync(layout.commandFile(last))) return false;
-    await waitFor(() => finished(last) || existsSync(layout.commandFile(last)), 10_000, 'the agent to record the command it received');
+    if (!last || recorded(last)()) return false;
+    await waitFor(recorded(last), 10_000, 'the agent to record the command it received');
     return true;
   };
   const killAt = async (delayMs: number): Promise<{ moved: boolean; mark: number }> => {
@@ -103,8 +105,7 @@ t.test('kill -9 at random points of many deployments: all reported once, no orph
     const picked = sandboxLog.slice(mark).flatMap((l) => (l.msg === 'host command picked up' && l.commandId ? [l.commandId] : []));
     const lost: string[] = [];
     for (const id of picked) {
-      const kept = () => finished(id) || existsSync(layout.commandFile(id));
-      const seen = await waitFor(kept, 15_000, `command ${id} to be written down or finished`).then(
+      const seen = await waitFor(recorded(id), 15_000, `command ${id} to be written down or finished`).then(
         () => true,
         () => false,
       );
